@@ -1,0 +1,85 @@
+import { Controller, Logger } from '@nestjs/common';
+import { EventPattern, Payload } from '@nestjs/microservices';
+import { ChatResponse, Delivered, nowMs, ResponseDone, SERVER_EVENTS, stageTiming, TOPICS } from '@relay/contracts';
+import { AuditLog } from '@relay/observability';
+import { SessionManager } from '../session/session-manager';
+import { ChatGateway } from './chat.gateway';
+
+/**
+ * Delivers chat.responses to the sockets of their session: chunks in seq order and once each, then the done event
+ * with the timings of every hop; records the turns in the session's history as they become final.
+ */
+@Controller()
+export class ChatResponsesHandler {
+  private readonly logger = new Logger('ChatResponses');
+
+  constructor(
+    private readonly sessions: SessionManager,
+    private readonly gateway: ChatGateway,
+    private readonly audit: AuditLog,
+  ) {}
+
+  @EventPattern(TOPICS.responses, { stage: 'gateway' })
+  async handle(@Payload() response: Delivered<ChatResponse>): Promise<void> {
+    const { sessionId, messageId } = response;
+    const body = response.payload;
+    switch (body.type) {
+      case 'accepted':
+        await this.sessions.recordUserTurn(sessionId, messageId, body.text, response.createdAt);
+        return;
+      case 'chunk': {
+        const inFlight = this.sessions.inFlightMessage(messageId);
+        if (inFlight) {
+          // At-least-once delivery upstream: a seq we already delivered is a duplicate.
+          if (body.seq < inFlight.nextSeq) return;
+          inFlight.nextSeq = body.seq + 1;
+          inFlight.firstChunkAt ??= nowMs();
+        }
+        this.gateway.emitToSession(sessionId, SERVER_EVENTS.chunk, { sessionId, messageId, seq: body.seq, delta: body.delta });
+        return;
+      }
+      case 'done':
+        return this.done(response, body);
+      case 'error':
+        await this.sessions.finish(sessionId, messageId);
+        this.audit.record({ kind: 'interaction', sessionId, messageId, correlationId: response.correlationId, outcome: `error:${body.code}` });
+        this.gateway.emitToSession(sessionId, SERVER_EVENTS.error, { sessionId, messageId, code: body.code, message: body.message });
+        return;
+    }
+  }
+
+  private async done(response: Delivered<ChatResponse>, body: ResponseDone): Promise<void> {
+    const { sessionId, messageId } = response;
+    const inFlight = this.sessions.inFlightMessage(messageId);
+    const now = nowMs();
+    const timings = {
+      stages: [...response.timings, stageTiming(response, 'gateway')],
+      firstTokenMs: inFlight?.firstChunkAt !== undefined ? inFlight.firstChunkAt - inFlight.acceptedAt : null,
+      totalMs: inFlight ? now - inFlight.acceptedAt : 0,
+    };
+    await this.sessions.finish(sessionId, messageId, { text: body.text, finishReason: body.finishReason, citations: body.citations });
+    this.audit.record({
+      kind: 'interaction',
+      sessionId,
+      messageId,
+      correlationId: response.correlationId,
+      outcome: 'answered',
+      finishReason: body.finishReason,
+      completionTokens: body.usage.completionTokens,
+      citedDocuments: body.citations.filter((c) => c.cited).map((c) => c.documentId),
+      totalMs: Math.round(timings.totalMs),
+    });
+    this.logger.log({ msg: 'answered', finishReason: body.finishReason, completionTokens: body.usage.completionTokens, totalMs: Math.round(timings.totalMs) });
+    this.gateway.emitToSession(sessionId, SERVER_EVENTS.done, {
+      sessionId,
+      messageId,
+      text: body.text,
+      finishReason: body.finishReason,
+      citations: body.citations,
+      moderation: body.moderation,
+      usage: body.usage,
+      model: body.model,
+      timings,
+    });
+  }
+}

@@ -1,0 +1,134 @@
+import { Inject, Logger } from '@nestjs/common';
+import {
+  Ack as AckParam,
+  ConnectedSocket,
+  MessageBody,
+  OnGatewayConnection,
+  OnGatewayInit,
+  SubscribeMessage,
+  WebSocketGateway,
+  WebSocketServer,
+} from '@nestjs/websockets';
+import {
+  Ack,
+  CHAT_NAMESPACE,
+  chatCancelSchema,
+  chatHistoryRequestSchema,
+  chatSendSchema,
+  ClientToServerEvents,
+  CLIENT_EVENTS,
+  HistoryMessage,
+  RelayError,
+  SERVER_EVENTS,
+  ServerToClientEvents,
+} from '@relay/contracts';
+import { CorrelationContext } from '@relay/observability';
+import { randomUUID } from 'node:crypto';
+import type { Namespace, Socket } from 'socket.io';
+import { GATEWAY_CONFIG, GatewayConfig } from '../gateway.config';
+import { SessionManager } from '../session/session-manager';
+import { TokenBucket } from './rate-limiter';
+import { parsePayload, toErrorAck } from './socket-errors';
+
+interface SocketData {
+  /** The session the handshake token owns. */
+  sessionId: string;
+  bucket: TokenBucket;
+}
+
+type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+type ChatNamespace = Namespace<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+type AckFn<T extends object = object> = ((res: Ack<T>) => void) | undefined;
+
+export const sessionRoom = (sessionId: string) => `session:${sessionId}`;
+
+/**
+ * The chat protocol over Socket.IO (docs/protocol.md). The handshake must carry a session token; each socket
+ * joins its session's room, so an answer reaches every tab of that session. Every event is answered: an ack when
+ * the client asked for one, otherwise chat:error for failures.
+ */
+@WebSocketGateway({ namespace: CHAT_NAMESPACE, cors: { origin: true }, maxHttpBufferSize: 1_000_000 })
+export class ChatGateway implements OnGatewayInit<ChatNamespace>, OnGatewayConnection<ChatSocket> {
+  private readonly logger = new Logger('ChatGateway');
+  @WebSocketServer() private namespace!: ChatNamespace;
+
+  constructor(
+    private readonly sessions: SessionManager,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+  ) {}
+
+  afterInit(namespace: ChatNamespace): void {
+    // Refuse a missing or bad token in the handshake: the client sees connect_error, never a half-open socket.
+    namespace.use((socket, next) => {
+      try {
+        socket.data.sessionId = this.sessions.authenticate(socket.handshake.auth?.token);
+        socket.data.bucket = new TokenBucket(this.config.CHAT_RATE_PER_SEC, this.config.CHAT_RATE_BURST);
+        next();
+      } catch (err) {
+        next(Object.assign(new Error((err as Error).message), { data: { code: 'UNAUTHORIZED' } }));
+      }
+    });
+  }
+
+  handleConnection(socket: ChatSocket): void {
+    void socket.join(sessionRoom(socket.data.sessionId));
+  }
+
+  /** Sends an event to every socket of a session on this gateway. */
+  emitToSession<E extends keyof ServerToClientEvents>(sessionId: string, event: E, ...payload: Parameters<ServerToClientEvents[E]>): void {
+    this.namespace.to(sessionRoom(sessionId)).emit(event, ...payload);
+  }
+
+  @SubscribeMessage(CLIENT_EVENTS.send)
+  async send(@ConnectedSocket() socket: ChatSocket, @MessageBody() body: unknown, @AckParam() ack: AckFn<{ messageId: string }>): Promise<void> {
+    await this.answer(socket, ack, async (correlationId) => {
+      const limit = socket.data.bucket.take();
+      if (!limit.allowed) {
+        throw new RelayError('RATE_LIMITED', `Too many messages: at most ${this.config.CHAT_RATE_PER_SEC} a second (bursts of ${this.config.CHAT_RATE_BURST}).`, {
+          retryAfterMs: limit.retryAfterMs,
+        });
+      }
+      const payload = parsePayload(chatSendSchema, body);
+      await this.sessions.authorize(socket.data.sessionId, payload.sessionId);
+      return this.sessions.send(payload.sessionId, payload.clientMessageId, payload.text, correlationId);
+    });
+  }
+
+  @SubscribeMessage(CLIENT_EVENTS.cancel)
+  async cancel(@ConnectedSocket() socket: ChatSocket, @MessageBody() body: unknown, @AckParam() ack: AckFn): Promise<void> {
+    await this.answer(socket, ack, async (correlationId) => {
+      const { messageId } = parsePayload(chatCancelSchema, body);
+      await this.sessions.cancel(socket.data.sessionId, messageId, correlationId);
+      return {};
+    });
+  }
+
+  @SubscribeMessage(CLIENT_EVENTS.history)
+  async history(@ConnectedSocket() socket: ChatSocket, @MessageBody() body: unknown, @AckParam() ack: AckFn<{ messages: HistoryMessage[] }>): Promise<void> {
+    await this.answer(socket, ack, async () => {
+      const { sessionId } = parsePayload(chatHistoryRequestSchema, body);
+      await this.sessions.authorize(socket.data.sessionId, sessionId);
+      return { messages: await this.sessions.history(sessionId) };
+    });
+  }
+
+  /** Runs one client request under a fresh correlation id and always answers it. */
+  private async answer<T extends object>(socket: ChatSocket, ack: AckFn<T>, work: (correlationId: string) => Promise<T>): Promise<void> {
+    const correlationId = randomUUID();
+    await CorrelationContext.run({ correlationId, sessionId: socket.data.sessionId }, async () => {
+      let response: Ack<T>;
+      try {
+        response = { ok: true, ...(await work(correlationId)) };
+      } catch (err) {
+        const refusal = toErrorAck(err);
+        this.logger.warn({ msg: 'request refused', code: refusal.error.code });
+        if (typeof ack !== 'function') {
+          socket.emit(SERVER_EVENTS.error, { sessionId: socket.data.sessionId, messageId: null, ...refusal.error });
+          return;
+        }
+        response = refusal;
+      }
+      if (typeof ack === 'function') ack(response);
+    });
+  }
+}

@@ -1,0 +1,50 @@
+import { Controller, Logger } from '@nestjs/common';
+import { EventPattern, Payload } from '@nestjs/microservices';
+import { DEAD_LETTER_HEADERS, SERVER_EVENTS, TOPICS } from '@relay/contracts';
+import { AuditLog } from '@relay/observability';
+import type { TransportRecord } from '@relay/transport';
+import { SessionManager } from '../session/session-manager';
+import { ChatGateway } from './chat.gateway';
+
+/**
+ * Watches chat.dlq so a message that failed anywhere in the pipeline is never silent: the client of that message
+ * hears chat:error PIPELINE_FAILED. The dead letter itself stays on the topic for an operator.
+ */
+@Controller()
+export class DeadLetterHandler {
+  private readonly logger = new Logger('DeadLetters');
+
+  constructor(
+    private readonly sessions: SessionManager,
+    private readonly gateway: ChatGateway,
+    private readonly audit: AuditLog,
+  ) {}
+
+  @EventPattern(TOPICS.deadLetters, { stage: 'gateway-dlq' })
+  async handle(@Payload() record: TransportRecord): Promise<void> {
+    const ids = idsOf(record.value);
+    const stage = record.headers[DEAD_LETTER_HEADERS.stage] ?? 'unknown';
+    this.logger.warn({ msg: 'dead letter', stage, topic: record.headers[DEAD_LETTER_HEADERS.topic], reason: record.headers[DEAD_LETTER_HEADERS.reason], ...ids });
+    if (!ids.messageId || !ids.sessionId) return;
+    // Only the gateway that accepted the message tells its client, once.
+    if (!this.sessions.inFlightMessage(ids.messageId)) return;
+    await this.sessions.finish(ids.sessionId, ids.messageId);
+    this.audit.record({ kind: 'interaction', sessionId: ids.sessionId, messageId: ids.messageId, correlationId: ids.correlationId ?? 'unknown', outcome: `dead-lettered:${stage}` });
+    this.gateway.emitToSession(ids.sessionId, SERVER_EVENTS.error, {
+      sessionId: ids.sessionId,
+      messageId: ids.messageId,
+      code: 'PIPELINE_FAILED',
+      message: `Your message could not be processed (the ${stage} stage failed). It has been kept for an operator; please try again.`,
+    });
+  }
+}
+
+function idsOf(value: string): { sessionId?: string; messageId?: string; correlationId?: string } {
+  try {
+    const parsed = JSON.parse(value) as Record<string, unknown>;
+    const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+    return { sessionId: str(parsed.sessionId), messageId: str(parsed.messageId), correlationId: str(parsed.correlationId) };
+  } catch {
+    return {};
+  }
+}

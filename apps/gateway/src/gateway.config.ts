@@ -1,0 +1,17 @@
+import { intVar, stringVar } from '@relay/config';
+import { z } from 'zod';
+
+export const gatewayConfigSchema = z.object({
+  PORT: intVar(3000, 1, 65_535),
+  HOST: stringVar('0.0.0.0'),
+  AUTH_SECRET: z
+    .string({ message: 'is required: a random secret of at least 32 characters that signs session tokens (npm run setup writes one to .env)' })
+    .min(32, { message: 'must be at least 32 characters' }),
+  MAX_MESSAGE_CHARS: intVar(4000, 1, 1_000_000),
+  HISTORY_MAX_TURNS: intVar(20, 0, 1000),
+  CHAT_RATE_PER_SEC: intVar(5, 1, 10_000),
+  CHAT_RATE_BURST: intVar(10, 1, 100_000),
+});
+export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
+
+export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');

@@ -1,0 +1,44 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { ErrorCode, RelayError } from '@relay/contracts';
+import type { Response } from 'express';
+
+const STATUS: Partial<Record<ErrorCode, number>> = {
+  INVALID_PAYLOAD: 400,
+  EMPTY_MESSAGE: 400,
+  MESSAGE_TOO_LONG: 413,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  UNKNOWN_SESSION: 404,
+  UNKNOWN_MESSAGE: 404,
+  RATE_LIMITED: 429,
+  BUSY: 503,
+};
+
+/** The REST edge's one place for errors: every failure answers `{ error: { code, message } }` with a fitting status. */
+@Catch()
+export class RelayExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Http');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<Response>();
+    if (exception instanceof RelayError) {
+      res.status(STATUS[exception.code] ?? 500).json({ error: { code: exception.code, message: exception.message } });
+      return;
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const code: ErrorCode = status === 404 ? 'NOT_FOUND' : status < 500 ? 'INVALID_PAYLOAD' : 'INTERNAL';
+      // Terminus reports readiness through a 503 HttpException whose body is the report itself.
+      const body = exception.getResponse();
+      if (typeof body === 'object' && body !== null && 'status' in body && 'details' in body) {
+        res.status(status).json(body);
+        return;
+      }
+      res.status(status).json({ error: { code, message: exception.message } });
+      return;
+    }
+    this.logger.error({ msg: 'unexpected error', err: (exception as Error)?.stack ?? String(exception) });
+    res.status(500).json({ error: { code: 'INTERNAL', message: 'Something went wrong on our side.' } });
+  }
+}

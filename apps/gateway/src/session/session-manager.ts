@@ -1,0 +1,150 @@
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  createEnvelope,
+  HistoryMessage,
+  HistoryTurn,
+  nowMs,
+  RelayError,
+  TOPICS,
+} from '@relay/contracts';
+import { SESSION_STORE, SessionStore, StoredMessage } from '@relay/session-store';
+import { TopicPublisher } from '@relay/transport';
+import { randomUUID } from 'node:crypto';
+import { GATEWAY_CONFIG, GatewayConfig } from '../gateway.config';
+import { SessionTokens } from './session-tokens';
+
+/** A message accepted by this gateway whose answer is still coming. */
+export interface InFlightMessage {
+  sessionId: string;
+  clientMessageId: string;
+  acceptedAt: number;
+  /** The next chunk seq to deliver; lower ones were delivered already (duplicates are dropped). */
+  nextSeq: number;
+  firstChunkAt?: number;
+}
+
+/**
+ * Owns sessions and their history: creates sessions and their tokens, accepts a user's message (once per client
+ * message id) and publishes it to chat.queries with the recent history, and records each turn as the answer
+ * comes back.
+ */
+@Injectable()
+export class SessionManager {
+  private readonly tokens: SessionTokens;
+  private readonly inFlight = new Map<string, InFlightMessage>();
+  /** Sends being published right now, so a quick re-send of the same client message id gets the same answer. */
+  private readonly accepting = new Map<string, Promise<string>>();
+
+  constructor(
+    @Inject(SESSION_STORE) private readonly store: SessionStore,
+    private readonly publisher: TopicPublisher,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+  ) {
+    this.tokens = new SessionTokens(config.AUTH_SECRET);
+  }
+
+  async createSession(userId: string): Promise<{ sessionId: string; token: string }> {
+    const sessionId = randomUUID();
+    await this.store.create({ sessionId, userId, createdAt: new Date().toISOString() });
+    return { sessionId, token: this.tokens.issue(sessionId) };
+  }
+
+  /** The session a bearer token owns, or UNAUTHORIZED. */
+  authenticate(token: unknown): string {
+    const sessionId = this.tokens.verify(token);
+    if (!sessionId) throw new RelayError('UNAUTHORIZED', 'A valid session token is required.');
+    return sessionId;
+  }
+
+  /** Checks that the caller's token owns `sessionId` and that it exists; reveals nothing about other sessions. */
+  async authorize(ownedSessionId: string, sessionId: string): Promise<void> {
+    if (ownedSessionId !== sessionId || !(await this.store.get(sessionId))) {
+      throw new RelayError('UNKNOWN_SESSION', 'No such session for this token.');
+    }
+  }
+
+  async send(sessionId: string, clientMessageId: string, text: string, correlationId: string): Promise<{ messageId: string }> {
+    if (text.trim() === '') throw new RelayError('EMPTY_MESSAGE', 'The message is empty.');
+    if (text.length > this.config.MAX_MESSAGE_CHARS) {
+      throw new RelayError('MESSAGE_TOO_LONG', `The message is longer than ${this.config.MAX_MESSAGE_CHARS} characters.`, {
+        maxChars: this.config.MAX_MESSAGE_CHARS,
+      });
+    }
+    const key = `${sessionId}\u0000${clientMessageId}`;
+    const pending = this.accepting.get(key);
+    if (pending) return { messageId: await pending };
+    const known = await this.store.findClientMessage(sessionId, clientMessageId);
+    if (known) return { messageId: known };
+
+    const accepted = this.accept(sessionId, clientMessageId, text, correlationId);
+    this.accepting.set(key, accepted);
+    try {
+      return { messageId: await accepted };
+    } finally {
+      this.accepting.delete(key);
+    }
+  }
+
+  async history(sessionId: string): Promise<HistoryMessage[]> {
+    return (await this.store.messages(sessionId)).map(toHistoryMessage);
+  }
+
+  /** True when the message was in flight and a cancel was published; false when it had already finished. */
+  async cancel(sessionId: string, messageId: string, correlationId: string): Promise<boolean> {
+    const message = this.inFlight.get(messageId);
+    if (message && message.sessionId === sessionId) {
+      await this.publisher.publish(TOPICS.control, createEnvelope({ sessionId, messageId, correlationId, payload: { type: 'cancel' } }));
+      return true;
+    }
+    const finished = (await this.store.messages(sessionId)).some((m) => m.messageId === messageId);
+    if (!finished) throw new RelayError('UNKNOWN_MESSAGE', 'No such message in this session.');
+    return false;
+  }
+
+  inFlightMessage(messageId: string): InFlightMessage | undefined {
+    return this.inFlight.get(messageId);
+  }
+
+  /** The pre-processor accepted the message: keep the user's turn as the pipeline saw it (masked if it was). */
+  async recordUserTurn(sessionId: string, messageId: string, text: string, createdAt: string): Promise<void> {
+    await this.store.appendMessage(sessionId, { messageId, role: 'user', text, createdAt });
+  }
+
+  /** The answer is complete (or cancelled, or failed): keep it and stop tracking the message. */
+  async finish(sessionId: string, messageId: string, answer?: Omit<StoredMessage, 'messageId' | 'role' | 'createdAt'>): Promise<void> {
+    this.inFlight.delete(messageId);
+    if (answer) await this.store.appendMessage(sessionId, { messageId, role: 'assistant', createdAt: new Date().toISOString(), ...answer });
+  }
+
+  private async accept(sessionId: string, clientMessageId: string, text: string, correlationId: string): Promise<string> {
+    const session = await this.store.get(sessionId);
+    if (!session) throw new RelayError('UNKNOWN_SESSION', 'No such session for this token.');
+    const history = (await this.store.messages(sessionId))
+      .filter((m) => m.text !== '')
+      .slice(-this.config.HISTORY_MAX_TURNS)
+      .map((m): HistoryTurn => ({ role: m.role, text: m.text }));
+    const envelope = createEnvelope({ sessionId, correlationId, payload: { userId: session.userId, clientMessageId, text, history } });
+    const messageId = envelope.messageId;
+    this.inFlight.set(messageId, { sessionId, clientMessageId, acceptedAt: nowMs(), nextSeq: 0 });
+    try {
+      // A full queue throws BusyError here: the client hears BUSY and may re-send the same clientMessageId.
+      await this.publisher.publish(TOPICS.queries, envelope);
+    } catch (err) {
+      this.inFlight.delete(messageId);
+      throw err;
+    }
+    await this.store.rememberClientMessage(sessionId, clientMessageId, messageId);
+    return messageId;
+  }
+}
+
+function toHistoryMessage(m: StoredMessage): HistoryMessage {
+  return {
+    messageId: m.messageId,
+    role: m.role,
+    text: m.text,
+    createdAt: m.createdAt,
+    ...(m.finishReason ? { finishReason: m.finishReason } : {}),
+    ...(m.citations ? { citations: m.citations } : {}),
+  };
+}

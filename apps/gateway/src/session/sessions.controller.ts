@@ -1,0 +1,28 @@
+import { Body, Controller, Get, Headers, HttpCode, Param, Post } from '@nestjs/common';
+import { HistoryMessage, RelayError } from '@relay/contracts';
+import { z } from 'zod';
+import { SessionManager } from './session-manager';
+
+const createSessionSchema = z.object({ userId: z.string().trim().min(1).max(200).optional() }).strict();
+
+/** REST side of sessions: create one (with its token) and read its messages. */
+@Controller('api/sessions')
+export class SessionsController {
+  constructor(private readonly sessions: SessionManager) {}
+
+  @Post()
+  @HttpCode(201)
+  async create(@Body() body: unknown): Promise<{ sessionId: string; token: string }> {
+    const parsed = createSessionSchema.safeParse(body ?? {});
+    if (!parsed.success) throw new RelayError('INVALID_PAYLOAD', `Invalid payload: ${parsed.error.issues[0].message}`);
+    return this.sessions.createSession(parsed.data.userId ?? 'anonymous');
+  }
+
+  @Get(':sessionId/messages')
+  async messages(@Param('sessionId') sessionId: string, @Headers('authorization') authorization?: string): Promise<{ messages: HistoryMessage[] }> {
+    const token = /^Bearer (.+)$/i.exec(authorization ?? '')?.[1];
+    const owned = this.sessions.authenticate(token);
+    await this.sessions.authorize(owned, sessionId);
+    return { messages: await this.sessions.history(sessionId) };
+  }
+}

@@ -1,0 +1,19 @@
+import { boolVar, enumVar, intVar, numberVar, stringVar } from '@relay/config';
+import { llmConfigSchema } from '@relay/llm';
+import { z } from 'zod';
+
+export const pipelineConfigSchema = z
+  .object({
+    PROFANITY_POLICY: enumVar(['mask', 'reject'] as const, 'mask'),
+    RETRIEVER_TOP_K: intVar(4, 0, 50),
+    RETRIEVER_CANDIDATES: intVar(16, 1, 500),
+    RETRIEVER_MIN_SCORE: numberVar(0.2, -1, 1),
+    RETRIEVER_MMR_LAMBDA: numberVar(0.7, 0, 1),
+    KNOWLEDGE_BASE_DIR: stringVar('./docs'),
+    SEED_KNOWLEDGE_BASE: boolVar(true),
+  })
+  // The prompt builder keeps room for the answer the LLM worker will generate.
+  .extend(llmConfigSchema.pick({ LLM_MAX_TOKENS: true }).shape);
+export type PipelineConfig = z.infer<typeof pipelineConfigSchema>;
+
+export const PIPELINE_CONFIG = Symbol('PIPELINE_CONFIG');

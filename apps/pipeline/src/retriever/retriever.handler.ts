@@ -1,0 +1,33 @@
+import { Controller, Inject } from '@nestjs/common';
+import { EventPattern, Payload } from '@nestjs/microservices';
+import { Delivered, EmbeddedQuery, forwardEnvelope, TOPICS } from '@relay/contracts';
+import { TopicPublisher } from '@relay/transport';
+import { VECTOR_STORE, VectorStore } from '@relay/vector-store';
+import { PIPELINE_CONFIG, PipelineConfig } from '../pipeline.config';
+import { Retriever } from './retriever';
+
+/** Finds the knowledge-base chunks that answer the query. */
+@Controller()
+export class RetrieverHandler {
+  private readonly retriever: Retriever;
+
+  constructor(
+    private readonly publisher: TopicPublisher,
+    @Inject(VECTOR_STORE) store: VectorStore,
+    @Inject(PIPELINE_CONFIG) config: PipelineConfig,
+  ) {
+    this.retriever = new Retriever(store, {
+      topK: config.RETRIEVER_TOP_K,
+      candidates: config.RETRIEVER_CANDIDATES,
+      minScore: config.RETRIEVER_MIN_SCORE,
+      mmrLambda: config.RETRIEVER_MMR_LAMBDA,
+    });
+  }
+
+  @EventPattern(TOPICS.embedded, { stage: 'retriever' })
+  async handle(@Payload() query: Delivered<EmbeddedQuery>): Promise<void> {
+    const chunks = await this.retriever.retrieve(Float32Array.from(query.payload.embedding));
+    const { embedding: _embedding, embeddingModel: _model, ...rest } = query.payload;
+    await this.publisher.publish(TOPICS.retrieved, forwardEnvelope(query, 'retriever', { ...rest, chunks }));
+  }
+}

@@ -1,0 +1,15 @@
+import { z } from 'zod';
+import { enumVar, intVar, stringVar } from './env-vars';
+
+/** Variables every app reads: where state lives, logging, and the transport. */
+export const commonConfigSchema = z.object({
+  DATA_DIR: stringVar('./data'),
+  MODELS_DIR: stringVar('./models'),
+  LOG_LEVEL: enumVar(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
+  TRANSPORT: enumVar(['in-process'] as const, 'in-process'),
+  TRANSPORT_PARTITIONS: intVar(8, 1, 1024),
+  TRANSPORT_QUEUE_CAPACITY: intVar(256, 1, 1_000_000),
+  TRANSPORT_MAX_ATTEMPTS: intVar(3, 1, 100),
+  TRANSPORT_RETRY_BASE_MS: intVar(100, 0, 60_000),
+});
+export type CommonConfig = z.infer<typeof commonConfigSchema>;

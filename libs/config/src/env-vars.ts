@@ -1,0 +1,29 @@
+import { z } from 'zod';
+
+// Small builders so each app's schema reads like its .env.example section.
+
+export const intVar = (fallback: number, min: number, max: number) =>
+  z.coerce
+    .number({ message: `must be an integer between ${min} and ${max}` })
+    .int({ message: `must be an integer between ${min} and ${max}` })
+    .min(min, { message: `must be an integer between ${min} and ${max}` })
+    .max(max, { message: `must be an integer between ${min} and ${max}` })
+    .default(fallback);
+
+export const numberVar = (fallback: number, min: number, max: number) =>
+  z.coerce
+    .number({ message: `must be a number between ${min} and ${max}` })
+    .min(min, { message: `must be a number between ${min} and ${max}` })
+    .max(max, { message: `must be a number between ${min} and ${max}` })
+    .default(fallback);
+
+export const boolVar = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
+    .transform((v) => v === 'true' || v === '1')
+    .default(fallback);
+
+export const enumVar = <const T extends readonly [string, ...string[]]>(values: T, fallback: T[number]) =>
+  z.enum(values, { message: `must be one of ${values.join(', ')}` }).default(fallback as never);
+
+export const stringVar = (fallback: string) => z.string().min(1).default(fallback);

@@ -1,0 +1,88 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+
+/** Schema version of the envelope and of every payload inside it. Bump on an incompatible change. */
+export const SCHEMA_VERSION = 1;
+
+/** Wall-clock milliseconds with sub-millisecond precision, comparable across processes on one host. */
+export const nowMs = (): number => performance.timeOrigin + performance.now();
+
+export const stageTimingSchema = z.object({
+  stage: z.string(),
+  /** Time the record waited between publish and the stage starting it: the transport's cost for this hop. */
+  queuedMs: z.number().nonnegative(),
+  /** Time the stage spent on it. */
+  handledMs: z.number().nonnegative(),
+});
+export type StageTiming = z.infer<typeof stageTimingSchema>;
+
+/** What every record on every topic carries around its payload. The key on the wire is `sessionId`. */
+export const envelopeSchema = <P extends z.ZodType>(payload: P) =>
+  z.object({
+    schemaVersion: z.literal(SCHEMA_VERSION),
+    /** The chat message this record is about; stable across every hop. */
+    messageId: z.string().min(1).max(100),
+    correlationId: z.string().min(1).max(100),
+    sessionId: z.string().min(1).max(100),
+    createdAt: z.string().datetime(),
+    /** Set by the publisher at publish time. */
+    sentAt: z.number(),
+    timings: z.array(stageTimingSchema).max(64),
+    payload,
+  });
+
+export interface Envelope<P> {
+  schemaVersion: typeof SCHEMA_VERSION;
+  messageId: string;
+  correlationId: string;
+  sessionId: string;
+  createdAt: string;
+  sentAt: number;
+  timings: StageTiming[];
+  payload: P;
+}
+
+/** A received envelope, stamped by the transport with the moment its handler started. */
+export type Delivered<P> = Envelope<P> & { receivedAt: number };
+
+export function createEnvelope<P>(fields: { sessionId: string; messageId?: string; correlationId?: string; payload: P }): Envelope<P> {
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    messageId: fields.messageId ?? randomUUID(),
+    correlationId: fields.correlationId ?? randomUUID(),
+    sessionId: fields.sessionId,
+    createdAt: new Date().toISOString(),
+    sentAt: 0,
+    timings: [],
+    payload: fields.payload,
+  };
+}
+
+/** The timing a stage adds for the record it is handling, measured up to now. */
+export function stageTiming(received: Delivered<unknown>, stage: string): StageTiming {
+  return {
+    stage,
+    queuedMs: Math.max(0, received.receivedAt - received.sentAt),
+    handledMs: Math.max(0, nowMs() - received.receivedAt),
+  };
+}
+
+/** The next hop's envelope: same ids, the new payload, this stage's timing appended. */
+export function forwardEnvelope<P>(received: Delivered<unknown>, stage: string, payload: P): Envelope<P> {
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    messageId: received.messageId,
+    correlationId: received.correlationId,
+    sessionId: received.sessionId,
+    createdAt: received.createdAt,
+    sentAt: 0,
+    timings: [...received.timings, stageTiming(received, stage)],
+    payload,
+  };
+}
+
+/** An envelope about the same message on another branch, e.g. a reply on chat.responses: same ids, no timings. */
+export function replyEnvelope<P>(received: Envelope<unknown>, payload: P): Envelope<P> {
+  const { schemaVersion, messageId, correlationId, sessionId, createdAt } = received;
+  return { schemaVersion, messageId, correlationId, sessionId, createdAt, sentAt: 0, timings: [], payload };
+}

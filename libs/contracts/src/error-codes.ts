@@ -1,0 +1,19 @@
+// The closed set of error codes a client or an operator can see. Every edge maps errors onto one of these.
+export const ERROR_CODES = [
+  'INVALID_PAYLOAD',
+  'EMPTY_MESSAGE',
+  'MESSAGE_TOO_LONG',
+  'UNKNOWN_SESSION',
+  'UNKNOWN_MESSAGE',
+  'UNAUTHORIZED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'RATE_LIMITED',
+  'BUSY',
+  'PROFANITY',
+  'PIPELINE_FAILED',
+  'GENERATION_FAILED',
+  'INTERNAL',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];

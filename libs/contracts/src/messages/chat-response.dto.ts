@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import { ERROR_CODES } from '../error-codes';
+import { moderationSchema } from './chat-message.dto';
+import { promptSourceSchema } from './chat-prompt.dto';
+
+export const citationSchema = promptSourceSchema.extend({
+  /** True when the answer's text contains this source's `[n]`. */
+  cited: z.boolean(),
+});
+export type Citation = z.infer<typeof citationSchema>;
+
+export const FINISH_REASONS = ['stop', 'length', 'cancelled'] as const;
+export type FinishReason = (typeof FINISH_REASONS)[number];
+
+/** The pre-processor accepted the query; `text` is the (possibly masked) text the session history keeps. */
+export const responseAcceptedSchema = z.object({
+  type: z.literal('accepted'),
+  text: z.string(),
+  moderation: moderationSchema,
+});
+
+/** A piece of the answer; `seq` counts from 0 per message with no gaps. */
+export const responseChunkSchema = z.object({
+  type: z.literal('chunk'),
+  seq: z.number().int().nonnegative(),
+  delta: z.string(),
+});
+
+export const responseDoneSchema = z.object({
+  type: z.literal('done'),
+  text: z.string(),
+  /** How many chunks came before this record, so a receiver can tell it has them all. */
+  chunks: z.number().int().nonnegative(),
+  finishReason: z.enum(FINISH_REASONS),
+  citations: z.array(citationSchema),
+  moderation: moderationSchema,
+  usage: z.object({ promptTokens: z.number().int().nonnegative(), completionTokens: z.number().int().nonnegative() }),
+  model: z.string(),
+  /** From the worker starting on the prompt to the model's first piece of text. */
+  firstTokenMs: z.number().nonnegative().nullable(),
+});
+
+export const responseErrorSchema = z.object({
+  type: z.literal('error'),
+  code: z.enum(ERROR_CODES),
+  message: z.string(),
+});
+
+/** `chat.responses`: everything the gateway relays back to the client about one message. */
+export const chatResponseSchema = z.discriminatedUnion('type', [
+  responseAcceptedSchema,
+  responseChunkSchema,
+  responseDoneSchema,
+  responseErrorSchema,
+]);
+export type ChatResponse = z.infer<typeof chatResponseSchema>;
+export type ResponseDone = z.infer<typeof responseDoneSchema>;

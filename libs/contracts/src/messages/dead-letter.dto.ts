@@ -1,0 +1,13 @@
+/**
+ * `chat.dlq`: a record no handler could process. Its value is the original value, byte for byte; why it failed
+ * travels in these headers, as Kafka tooling expects.
+ */
+export const DEAD_LETTER_HEADERS = {
+  reason: 'x-dlq-reason',
+  topic: 'x-dlq-topic',
+  stage: 'x-dlq-stage',
+  attempts: 'x-dlq-attempts',
+  failedAt: 'x-dlq-failed-at',
+} as const;
+
+export const CORRELATION_HEADER = 'x-correlation-id';

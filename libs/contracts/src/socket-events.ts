@@ -1,0 +1,100 @@
+import { z } from 'zod';
+import type { ErrorCode } from './error-codes';
+import type { StageTiming } from './envelope';
+import type { Citation, FinishReason } from './messages/chat-response.dto';
+import type { Moderation } from './messages/chat-message.dto';
+
+/** Socket.IO namespace of the chat protocol (see docs/protocol.md). */
+export const CHAT_NAMESPACE = '/chat';
+
+export const CLIENT_EVENTS = {
+  send: 'chat:send',
+  cancel: 'chat:cancel',
+  history: 'chat:history',
+} as const;
+
+export const SERVER_EVENTS = {
+  chunk: 'chat:chunk',
+  done: 'chat:done',
+  error: 'chat:error',
+} as const;
+
+const id = z.string().trim().min(1).max(100);
+
+export const chatSendSchema = z.object({
+  sessionId: id,
+  clientMessageId: id,
+  // Length and emptiness are checked by the session manager so they get their own error codes.
+  text: z.string(),
+});
+export type ChatSend = z.infer<typeof chatSendSchema>;
+
+export const chatCancelSchema = z.object({ messageId: id });
+export type ChatCancel = z.infer<typeof chatCancelSchema>;
+
+export const chatHistoryRequestSchema = z.object({ sessionId: id });
+export type ChatHistoryRequest = z.infer<typeof chatHistoryRequestSchema>;
+
+export interface ErrorBody {
+  code: ErrorCode;
+  message: string;
+  retryAfterMs?: number;
+}
+export type Ack<T extends object = object> = ({ ok: true } & T) | { ok: false; error: ErrorBody };
+
+export interface HistoryMessage {
+  messageId: string;
+  role: 'user' | 'assistant';
+  text: string;
+  createdAt: string;
+  finishReason?: FinishReason;
+  citations?: Citation[];
+}
+
+export interface ChatChunkEvent {
+  sessionId: string;
+  messageId: string;
+  seq: number;
+  delta: string;
+}
+
+export interface ChatTimings {
+  /** Per stage: time waiting in the transport before it, and time spent in it. */
+  stages: StageTiming[];
+  /** From the gateway accepting the message to the first chunk reaching the gateway. */
+  firstTokenMs: number | null;
+  /** From the gateway accepting the message to the answer being complete. */
+  totalMs: number;
+}
+
+export interface ChatDoneEvent {
+  sessionId: string;
+  messageId: string;
+  text: string;
+  finishReason: FinishReason;
+  citations: Citation[];
+  moderation: Moderation;
+  usage: { promptTokens: number; completionTokens: number };
+  model: string;
+  timings: ChatTimings;
+}
+
+export interface ChatErrorEvent {
+  sessionId: string;
+  messageId: string | null;
+  code: ErrorCode;
+  message: string;
+}
+
+/** Socket.IO's typed maps, used by the gateway's server and by clients. */
+export interface ClientToServerEvents {
+  'chat:send': (payload: ChatSend, ack: (res: Ack<{ messageId: string }>) => void) => void;
+  'chat:cancel': (payload: ChatCancel, ack: (res: Ack) => void) => void;
+  'chat:history': (payload: ChatHistoryRequest, ack: (res: Ack<{ messages: HistoryMessage[] }>) => void) => void;
+}
+
+export interface ServerToClientEvents {
+  'chat:chunk': (event: ChatChunkEvent) => void;
+  'chat:done': (event: ChatDoneEvent) => void;
+  'chat:error': (event: ChatErrorEvent) => void;
+}

@@ -1,0 +1,4 @@
+export * from './llm.port';
+export * from './llm.config';
+export * from './llm.module';
+export * from './node-llama-cpp/node-llama-cpp.llm';

@@ -1,0 +1,5 @@
+export * from './correlation-context';
+export * from './readiness-registry';
+export * from './audit-log';
+export * from './logger.module';
+export * from './observability.module';

@@ -1,0 +1,16 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { AuditLog } from './audit-log';
+import { ReadinessRegistry } from './readiness-registry';
+
+/** The shared readiness registry and the audit log; global so every app's modules can reach them. */
+@Global()
+@Module({})
+export class ObservabilityModule {
+  static forRoot(options: { auditLogPath: string }): DynamicModule {
+    return {
+      module: ObservabilityModule,
+      providers: [ReadinessRegistry, { provide: AuditLog, useFactory: () => new AuditLog(options.auditLogPath) }],
+      exports: [ReadinessRegistry, AuditLog],
+    };
+  }
+}

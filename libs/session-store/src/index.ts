@@ -1,0 +1,3 @@
+export * from './session-store.port';
+export * from './session-store.module';
+export * from './file/file-session-store';

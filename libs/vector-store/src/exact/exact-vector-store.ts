@@ -1,0 +1,84 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { existsSync, mkdirSync } from 'node:fs';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { StoredChunk, VectorHit, VectorStore } from '../vector-store.port';
+
+interface Entry {
+  chunk: StoredChunk;
+  vector: Float32Array;
+}
+
+/**
+ * The embedded default: exact (brute-force) cosine search over every chunk, persisted to one file under DATA_DIR
+ * and reloaded at start. Exact search is the right tool at knowledge-base sizes of thousands of chunks, and the
+ * reference an approximate index is measured against.
+ */
+@Injectable()
+export class ExactVectorStore implements VectorStore, OnModuleInit {
+  readonly kind = 'exact';
+  private readonly entries = new Map<string, Entry>();
+  private loaded = false;
+  private writing: Promise<void> = Promise.resolve();
+
+  constructor(private readonly path: string) {}
+
+  async onModuleInit(): Promise<void> {
+    if (existsSync(this.path)) {
+      const saved = JSON.parse(await readFile(this.path, 'utf8')) as { chunks: Array<StoredChunk & { vector: number[] }> };
+      for (const { vector, ...chunk } of saved.chunks) this.entries.set(chunk.chunkId, { chunk, vector: Float32Array.from(vector) });
+    }
+    this.loaded = true;
+  }
+
+  isReady(): boolean {
+    return this.loaded;
+  }
+
+  async upsert(chunks: Array<{ chunk: StoredChunk; vector: Float32Array }>): Promise<void> {
+    for (const { chunk, vector } of chunks) this.entries.set(chunk.chunkId, { chunk, vector });
+    await this.persist();
+  }
+
+  async search(vector: Float32Array, k: number): Promise<VectorHit[]> {
+    const hits: VectorHit[] = [];
+    for (const entry of this.entries.values()) hits.push({ ...entry, score: dot(vector, entry.vector) });
+    return hits.sort((a, b) => b.score - a.score).slice(0, k);
+  }
+
+  async deleteDocument(documentId: string): Promise<number> {
+    let removed = 0;
+    for (const [id, entry] of this.entries) {
+      if (entry.chunk.documentId === documentId) {
+        this.entries.delete(id);
+        removed++;
+      }
+    }
+    if (removed > 0) await this.persist();
+    return removed;
+  }
+
+  async count(): Promise<number> {
+    return this.entries.size;
+  }
+
+  /** Writes a snapshot to a temporary file and renames it, so a crash never leaves a torn index. */
+  private persist(): Promise<void> {
+    const snapshot = JSON.stringify({
+      version: 1,
+      chunks: [...this.entries.values()].map((e) => ({ ...e.chunk, vector: Array.from(e.vector) })),
+    });
+    this.writing = this.writing.then(async () => {
+      mkdirSync(dirname(this.path), { recursive: true });
+      await writeFile(`${this.path}.tmp`, snapshot);
+      await rename(`${this.path}.tmp`, this.path);
+    });
+    return this.writing;
+  }
+}
+
+function dot(a: Float32Array, b: Float32Array): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += a[i] * b[i];
+  return sum;
+}

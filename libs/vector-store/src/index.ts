@@ -1,0 +1,3 @@
+export * from './vector-store.port';
+export * from './vector-store.module';
+export * from './exact/exact-vector-store';
