@@ -1,0 +1,51 @@
+import type { StoredChunk, VectorHit, VectorStore } from '@relay/vector-store';
+
+/** Exact dot-product search over an in-memory map; vectors are assumed normalised, as the port requires. */
+export class InMemoryVectorStore implements VectorStore {
+  readonly kind = 'in-memory';
+  readonly searches: Array<{ vector: Float32Array; k: number }> = [];
+  private readonly entries = new Map<string, { chunk: StoredChunk; vector: Float32Array }>();
+
+  isReady(): boolean {
+    return true;
+  }
+
+  async upsert(chunks: Array<{ chunk: StoredChunk; vector: Float32Array }>): Promise<void> {
+    for (const entry of chunks) this.entries.set(entry.chunk.chunkId, entry);
+  }
+
+  async search(vector: Float32Array, k: number): Promise<VectorHit[]> {
+    this.searches.push({ vector, k });
+    return [...this.entries.values()]
+      .map((e) => ({ ...e, score: dot(vector, e.vector) }))
+      .sort((a, b) => b.score - a.score)
+      .slice(0, k);
+  }
+
+  async deleteDocument(documentId: string): Promise<number> {
+    let removed = 0;
+    for (const [id, e] of this.entries) {
+      if (e.chunk.documentId === documentId) {
+        this.entries.delete(id);
+        removed++;
+      }
+    }
+    return removed;
+  }
+
+  async count(): Promise<number> {
+    return this.entries.size;
+  }
+}
+
+/** A unit vector from raw components. */
+export function unitVector(...components: number[]): Float32Array {
+  const norm = Math.hypot(...components);
+  return Float32Array.from(components.map((c) => c / norm));
+}
+
+function dot(a: Float32Array, b: Float32Array): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += a[i] * b[i];
+  return sum;
+}

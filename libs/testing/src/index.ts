@@ -1,0 +1,4 @@
+export * from './fake-prompt-tokenizer';
+export * from './in-memory-vector-store';
+export * from './recording-topic-publisher';
+export * from './in-memory-session-store';

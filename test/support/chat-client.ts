@@ -1,0 +1,109 @@
+import type {
+  Ack,
+  ChatChunkEvent,
+  ChatDoneEvent,
+  ChatErrorEvent,
+  ClientToServerEvents,
+  HistoryMessage,
+  ServerToClientEvents,
+} from '@relay/contracts';
+import { io, Socket } from 'socket.io-client';
+
+export interface Session {
+  sessionId: string;
+  token: string;
+}
+
+export async function createSession(baseUrl: string): Promise<Session> {
+  const res = await fetch(`${baseUrl}/api/sessions`, { method: 'POST' });
+  if (res.status !== 201) throw new Error(`POST /api/sessions answered ${res.status}`);
+  return (await res.json()) as Session;
+}
+
+/** Everything the server said about one message, in arrival order. */
+export interface Answer {
+  ack: Ack<{ messageId: string }>;
+  events: Array<{ type: 'chunk'; event: ChatChunkEvent } | { type: 'done'; event: ChatDoneEvent } | { type: 'error'; event: ChatErrorEvent }>;
+  chunks: ChatChunkEvent[];
+  done?: ChatDoneEvent;
+  error?: ChatErrorEvent;
+  /** Index in `order` of the ack relative to the message's events (0 = before all of them). */
+  ackBeforeEvents: boolean;
+}
+
+/** A socket.io-client on the chat namespace, recording every server event. */
+export class ChatClient {
+  readonly socket: Socket<ServerToClientEvents, ClientToServerEvents>;
+  readonly chunks: ChatChunkEvent[] = [];
+  readonly dones: ChatDoneEvent[] = [];
+  readonly errors: ChatErrorEvent[] = [];
+  private readonly log: Array<{ type: string; messageId: string | null }> = [];
+
+  private constructor(socket: Socket<ServerToClientEvents, ClientToServerEvents>) {
+    this.socket = socket;
+    socket.on('chat:chunk', (e) => (this.chunks.push(e), this.log.push({ type: 'chunk', messageId: e.messageId })));
+    socket.on('chat:done', (e) => (this.dones.push(e), this.log.push({ type: 'done', messageId: e.messageId })));
+    socket.on('chat:error', (e) => (this.errors.push(e), this.log.push({ type: 'error', messageId: e.messageId })));
+  }
+
+  static connect(baseUrl: string, token: string | undefined): Promise<ChatClient> {
+    const socket = io(`${baseUrl}/chat`, { auth: token === undefined ? {} : { token }, transports: ['websocket'], reconnection: false });
+    return new Promise((ok, fail) => {
+      socket.once('connect', () => ok(new ChatClient(socket)));
+      socket.once('connect_error', (err) => {
+        socket.close();
+        fail(err);
+      });
+    });
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+
+  emitWithAck<T>(event: string, payload: unknown): Promise<T> {
+    return (this.socket as unknown as Socket).timeout(10_000).emitWithAck(event, payload) as Promise<T>;
+  }
+
+  /** Sends a message and waits until its chat:done or chat:error. */
+  async ask(sessionId: string, text: string, clientMessageId = `c-${Math.random().toString(36).slice(2)}`, timeoutMs = 60_000): Promise<Answer> {
+    const logStart = this.log.length;
+    const ack = await this.emitWithAck<Ack<{ messageId: string }>>('chat:send', { sessionId, clientMessageId, text });
+    const ackAt = this.log.length;
+    if (!ack.ok) return { ack, events: [], chunks: [], ackBeforeEvents: true };
+    await this.waitFor(() => this.finished(ack.messageId), timeoutMs);
+    return { ...this.answerFor(ack.messageId), ack, ackBeforeEvents: !this.log.slice(logStart, ackAt).some((e) => e.messageId === ack.messageId) };
+  }
+
+  finished(messageId: string): boolean {
+    return this.dones.some((d) => d.messageId === messageId) || this.errors.some((e) => e.messageId === messageId);
+  }
+
+  answerFor(messageId: string): Omit<Answer, 'ack' | 'ackBeforeEvents'> {
+    const chunks = this.chunks.filter((c) => c.messageId === messageId);
+    const done = this.dones.find((d) => d.messageId === messageId);
+    const error = this.errors.find((e) => e.messageId === messageId);
+    const events = this.log
+      .filter((e) => e.messageId === messageId)
+      .map((e) =>
+        e.type === 'chunk'
+          ? { type: 'chunk' as const, event: chunks.shift()! }
+          : e.type === 'done'
+            ? { type: 'done' as const, event: done! }
+            : { type: 'error' as const, event: error! },
+      );
+    return { events, chunks: this.chunks.filter((c) => c.messageId === messageId), done, error };
+  }
+
+  async history(sessionId: string): Promise<Ack<{ messages: HistoryMessage[] }>> {
+    return this.emitWithAck('chat:history', { sessionId });
+  }
+
+  async waitFor(condition: () => boolean, timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!condition()) {
+      if (Date.now() > deadline) throw new Error('timed out waiting for the server');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+}

@@ -1,0 +1,92 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const ROOT = resolve(__dirname, '../..');
+
+/** A free TCP port on localhost. */
+export function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => ok(port));
+    });
+    server.on('error', fail);
+  });
+}
+
+/**
+ * The built embedded app (`dist/apps/relay/src/main.js`, what `npm start` runs) as a child process with the real
+ * models, on its own port and data folder.
+ */
+export class RelayProcess {
+  private child?: ChildProcess;
+  output = '';
+  readonly baseUrl: string;
+
+  private constructor(
+    readonly port: number,
+    readonly dataDir: string,
+    private readonly env: Record<string, string>,
+  ) {
+    this.baseUrl = `http://127.0.0.1:${port}`;
+  }
+
+  static async start(env: Record<string, string> = {}, dataDir = mkdtempSync(join(tmpdir(), 'relay-e2e-'))): Promise<RelayProcess> {
+    const relay = new RelayProcess(await freePort(), dataDir, env);
+    await relay.launch();
+    return relay;
+  }
+
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.launch();
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((ok) => child.once('exit', ok));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  private async launch(): Promise<void> {
+    this.child = spawn(process.execPath, [join(ROOT, 'dist/apps/relay/src/main.js')], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH ?? '',
+        PORT: String(this.port),
+        HOST: '127.0.0.1',
+        DATA_DIR: this.dataDir,
+        AUTH_SECRET: 'e2e-secret-that-is-long-enough-to-sign-tokens',
+        LOG_LEVEL: 'warn',
+        ...this.env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child.stdout!.on('data', (d) => (this.output += d));
+    this.child.stderr!.on('data', (d) => (this.output += d));
+    await this.waitUntilReady(90_000);
+  }
+
+  private async waitUntilReady(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (this.child?.exitCode !== null) throw new Error(`relay exited (${this.child?.exitCode}):\n${this.output}`);
+      try {
+        const res = await fetch(`${this.baseUrl}/health/ready`);
+        if (res.status === 200) return;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error(`relay not ready after ${timeoutMs} ms:\n${this.output}`);
+  }
+}
