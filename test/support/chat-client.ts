@@ -27,7 +27,7 @@ export interface Answer {
   chunks: ChatChunkEvent[];
   done?: ChatDoneEvent;
   error?: ChatErrorEvent;
-  /** Index in `order` of the ack relative to the message's events (0 = before all of them). */
+  /** True when the ack reached the client before any event about its message. */
   ackBeforeEvents: boolean;
 }
 
@@ -67,12 +67,17 @@ export class ChatClient {
 
   /** Sends a message and waits until its chat:done or chat:error. */
   async ask(sessionId: string, text: string, clientMessageId = `c-${Math.random().toString(36).slice(2)}`, timeoutMs = 60_000): Promise<Answer> {
-    const logStart = this.log.length;
-    const ack = await this.emitWithAck<Ack<{ messageId: string }>>('chat:send', { sessionId, clientMessageId, text });
-    const ackAt = this.log.length;
+    // The ack is logged in its callback, in the order packets arrive (a resolved promise would run later).
+    const ack = await new Promise<Ack<{ messageId: string }>>((resolve) =>
+      (this.socket as unknown as Socket).emit('chat:send', { sessionId, clientMessageId, text }, (res: Ack<{ messageId: string }>) => {
+        this.log.push({ type: 'ack', messageId: res.ok ? res.messageId : null });
+        resolve(res);
+      }),
+    );
     if (!ack.ok) return { ack, events: [], chunks: [], ackBeforeEvents: true };
     await this.waitFor(() => this.finished(ack.messageId), timeoutMs);
-    return { ...this.answerFor(ack.messageId), ack, ackBeforeEvents: !this.log.slice(logStart, ackAt).some((e) => e.messageId === ack.messageId) };
+    const first = this.log.findIndex((e) => e.messageId === ack.messageId);
+    return { ...this.answerFor(ack.messageId), ack, ackBeforeEvents: this.log[first].type === 'ack' };
   }
 
   finished(messageId: string): boolean {
@@ -84,7 +89,7 @@ export class ChatClient {
     const done = this.dones.find((d) => d.messageId === messageId);
     const error = this.errors.find((e) => e.messageId === messageId);
     const events = this.log
-      .filter((e) => e.messageId === messageId)
+      .filter((e) => e.messageId === messageId && e.type !== 'ack')
       .map((e) =>
         e.type === 'chunk'
           ? { type: 'chunk' as const, event: chunks.shift()! }

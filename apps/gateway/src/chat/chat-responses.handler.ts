@@ -23,6 +23,7 @@ export class ChatResponsesHandler {
   async handle(@Payload() response: Delivered<ChatResponse>): Promise<void> {
     const { sessionId, messageId } = response;
     const body = response.payload;
+    await this.sessions.inFlightMessage(messageId)?.acknowledged;
     switch (body.type) {
       case 'accepted':
         await this.sessions.recordUserTurn(sessionId, messageId, body.text, response.createdAt);

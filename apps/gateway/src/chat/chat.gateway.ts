@@ -81,7 +81,7 @@ export class ChatGateway implements OnGatewayInit<ChatNamespace>, OnGatewayConne
 
   @SubscribeMessage(CLIENT_EVENTS.send)
   async send(@ConnectedSocket() socket: ChatSocket, @MessageBody() body: unknown, @AckParam() ack: AckFn<{ messageId: string }>): Promise<void> {
-    await this.answer(socket, ack, async (correlationId) => {
+    const response = await this.answer(socket, ack, async (correlationId) => {
       const limit = socket.data.bucket.take();
       if (!limit.allowed) {
         throw new RelayError('RATE_LIMITED', `Too many messages: at most ${this.config.CHAT_RATE_PER_SEC} a second (bursts of ${this.config.CHAT_RATE_BURST}).`, {
@@ -92,6 +92,8 @@ export class ChatGateway implements OnGatewayInit<ChatNamespace>, OnGatewayConne
       await this.sessions.authorize(socket.data.sessionId, payload.sessionId);
       return this.sessions.send(payload.sessionId, payload.clientMessageId, payload.text, correlationId);
     });
+    // The ack has gone out: the message's chunks, held back until now, may flow.
+    if (response.ok) this.sessions.acknowledged(response.messageId);
   }
 
   @SubscribeMessage(CLIENT_EVENTS.cancel)
@@ -113,22 +115,20 @@ export class ChatGateway implements OnGatewayInit<ChatNamespace>, OnGatewayConne
   }
 
   /** Runs one client request under a fresh correlation id and always answers it. */
-  private async answer<T extends object>(socket: ChatSocket, ack: AckFn<T>, work: (correlationId: string) => Promise<T>): Promise<void> {
+  private answer<T extends object>(socket: ChatSocket, ack: AckFn<T>, work: (correlationId: string) => Promise<T>): Promise<Ack<T>> {
     const correlationId = randomUUID();
-    await CorrelationContext.run({ correlationId, sessionId: socket.data.sessionId }, async () => {
+    return CorrelationContext.run({ correlationId, sessionId: socket.data.sessionId }, async (): Promise<Ack<T>> => {
       let response: Ack<T>;
       try {
         response = { ok: true, ...(await work(correlationId)) };
       } catch (err) {
         const refusal = toErrorAck(err);
         this.logger.warn({ msg: 'request refused', code: refusal.error.code });
-        if (typeof ack !== 'function') {
-          socket.emit(SERVER_EVENTS.error, { sessionId: socket.data.sessionId, messageId: null, ...refusal.error });
-          return;
-        }
+        if (typeof ack !== 'function') socket.emit(SERVER_EVENTS.error, { sessionId: socket.data.sessionId, messageId: null, ...refusal.error });
         response = refusal;
       }
       if (typeof ack === 'function') ack(response);
+      return response;
     });
   }
 }

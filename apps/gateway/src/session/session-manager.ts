@@ -21,7 +21,13 @@ export interface InFlightMessage {
   /** The next chunk seq to deliver; lower ones were delivered already (duplicates are dropped). */
   nextSeq: number;
   firstChunkAt?: number;
+  /** Resolves once the client has its ack: nothing about the message may reach it before its messageId does. */
+  acknowledged: Promise<void>;
+  markAcknowledged(): void;
 }
+
+/** Longest a response waits for its message's ack (which only a crashed handler would never send). */
+const ACK_WAIT_MS = 2_000;
 
 /**
  * Owns sessions and their history: creates sessions and their tokens, accepts a user's message (once per client
@@ -105,6 +111,11 @@ export class SessionManager {
     return this.inFlight.get(messageId);
   }
 
+  /** The client has been sent the ack carrying this messageId; its chunks may flow. */
+  acknowledged(messageId: string): void {
+    this.inFlight.get(messageId)?.markAcknowledged();
+  }
+
   /** The pre-processor accepted the message: keep the user's turn as the pipeline saw it (masked if it was). */
   async recordUserTurn(sessionId: string, messageId: string, text: string, createdAt: string): Promise<void> {
     await this.store.appendMessage(sessionId, { messageId, role: 'user', text, createdAt });
@@ -125,7 +136,12 @@ export class SessionManager {
       .map((m): HistoryTurn => ({ role: m.role, text: m.text }));
     const envelope = createEnvelope({ sessionId, correlationId, payload: { userId: session.userId, clientMessageId, text, history } });
     const messageId = envelope.messageId;
-    this.inFlight.set(messageId, { sessionId, clientMessageId, acceptedAt: nowMs(), nextSeq: 0 });
+    let markAcknowledged!: () => void;
+    const acknowledged = new Promise<void>((resolve) => {
+      markAcknowledged = resolve;
+      setTimeout(resolve, ACK_WAIT_MS).unref();
+    });
+    this.inFlight.set(messageId, { sessionId, clientMessageId, acceptedAt: nowMs(), nextSeq: 0, acknowledged, markAcknowledged });
     try {
       // A full queue throws BusyError here: the client hears BUSY and may re-send the same clientMessageId.
       await this.publisher.publish(TOPICS.queries, envelope);
