@@ -34,7 +34,9 @@ export function parseEnv<S extends z.ZodObject>(schema: S, env: Env): z.infer<S>
     result.error.issues.map((issue) => {
       const variable = String(issue.path[0] ?? '?');
       const got = picked[variable];
-      return { variable, reason: `${issue.message}${got === undefined ? ' (not set)' : ` (got "${got}")`}` };
+      // A secret's value is never echoed, not even a wrong one.
+      const shown = /SECRET|PASSWORD|TOKEN|KEY/.test(variable) ? `${got?.length} characters` : `"${got}"`;
+      return { variable, reason: `${issue.message}${got === undefined ? ' (not set)' : ` (got ${shown})`}` };
     }),
   );
 }

@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { ErrorCode, RelayError } from '@relay/contracts';
 import type { Response } from 'express';
+import { Observable, throwError } from 'rxjs';
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
   INVALID_PAYLOAD: 400,
@@ -20,7 +21,9 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
 export class RelayExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('Http');
 
-  catch(exception: unknown, host: ArgumentsHost): void {
+  catch(exception: unknown, host: ArgumentsHost): Observable<never> | void {
+    // Registered app-wide, so it also sees message handlers' errors: those belong to the transport (retry, dead letter).
+    if (host.getType() !== 'http') return throwError(() => exception);
     const res = host.switchToHttp().getResponse<Response>();
     if (exception instanceof RelayError) {
       res.status(STATUS[exception.code] ?? 500).json({ error: { code: exception.code, message: exception.message } });

@@ -79,10 +79,9 @@ export class SessionManager {
     const key = `${sessionId}\u0000${clientMessageId}`;
     const pending = this.accepting.get(key);
     if (pending) return { messageId: await pending };
-    const known = await this.store.findClientMessage(sessionId, clientMessageId);
-    if (known) return { messageId: known };
 
-    const accepted = this.accept(sessionId, clientMessageId, text, correlationId);
+    // Registered before the first await, so a concurrent re-send joins this one instead of publishing again.
+    const accepted = this.findOrAccept(sessionId, clientMessageId, text, correlationId);
     this.accepting.set(key, accepted);
     try {
       return { messageId: await accepted };
@@ -127,12 +126,18 @@ export class SessionManager {
     if (answer) await this.store.appendMessage(sessionId, { messageId, role: 'assistant', createdAt: new Date().toISOString(), ...answer });
   }
 
+  private async findOrAccept(sessionId: string, clientMessageId: string, text: string, correlationId: string): Promise<string> {
+    const known = await this.store.findClientMessage(sessionId, clientMessageId);
+    return known ?? this.accept(sessionId, clientMessageId, text, correlationId);
+  }
+
   private async accept(sessionId: string, clientMessageId: string, text: string, correlationId: string): Promise<string> {
     const session = await this.store.get(sessionId);
     if (!session) throw new RelayError('UNKNOWN_SESSION', 'No such session for this token.');
-    const history = (await this.store.messages(sessionId))
-      .filter((m) => m.text !== '')
-      .slice(-this.config.HISTORY_MAX_TURNS)
+    const turns = (await this.store.messages(sessionId)).filter((m) => m.text !== '');
+    // Not slice(-n): slice(-0) would keep every turn when HISTORY_MAX_TURNS is 0.
+    const history = turns
+      .slice(Math.max(0, turns.length - this.config.HISTORY_MAX_TURNS))
       .map((m): HistoryTurn => ({ role: m.role, text: m.text }));
     const envelope = createEnvelope({ sessionId, correlationId, payload: { userId: session.userId, clientMessageId, text, history } });
     const messageId = envelope.messageId;

@@ -14,6 +14,7 @@ export class GenerationRegistry {
   /** Starts tracking a generation; the signal aborts when it is cancelled. */
   start(messageId: string): AbortSignal {
     const controller = new AbortController();
+    this.forgetOld();
     if (this.cancelledEarly.delete(messageId)) controller.abort();
     this.active.set(messageId, controller);
     return controller.signal;

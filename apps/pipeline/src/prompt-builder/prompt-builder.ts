@@ -28,7 +28,8 @@ const SNIPPET_CHARS = 300;
 /**
  * Builds the prompt: recent history turns, then the retrieved chunks numbered [1]…[k], then the question — all
  * within the model's context minus the answer's budget, measured with the model's own tokenizer and chat template.
- * Whatever does not fit is dropped whole: chunks from the lowest-ranked, history from the oldest turn.
+ * Whatever does not fit is dropped whole: chunks are taken in rank order and one that does not fit is left out
+ * (a smaller, lower-ranked one may still fit); history is cut at the oldest turns.
  */
 export class PromptBuilder {
   constructor(private readonly tokenizer: PromptTokenizer) {}

@@ -1,0 +1,263 @@
+import { BusyError, ChatQuery, RelayError, TOPICS } from '@relay/contracts';
+import { InMemorySessionStore, RecordingTopicPublisher } from '@relay/testing';
+import type { GatewayConfig } from '../gateway.config';
+import { SessionManager } from './session-manager';
+
+const baseConfig: GatewayConfig = {
+  PORT: 3000,
+  HOST: '127.0.0.1',
+  AUTH_SECRET: 'x'.repeat(32),
+  MAX_MESSAGE_CHARS: 20,
+  HISTORY_MAX_TURNS: 2,
+  CHAT_RATE_PER_SEC: 5,
+  CHAT_RATE_BURST: 10,
+};
+
+async function setup(config: Partial<GatewayConfig> = {}) {
+  const store = new InMemorySessionStore();
+  const publisher = new RecordingTopicPublisher();
+  const manager = new SessionManager(store, publisher, { ...baseConfig, ...config });
+  const { sessionId, token } = await manager.createSession('user-1');
+  return { store, publisher, manager, sessionId, token };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<RelayError> {
+  try {
+    await promise;
+  } catch (err) {
+    return err as RelayError;
+  }
+  throw new Error('expected a rejection');
+}
+
+const queryOf = (publisher: RecordingTopicPublisher, i = 0) => publisher.on(TOPICS.queries)[i].envelope.payload as ChatQuery;
+
+describe('SessionManager', () => {
+  describe('sessions and tokens', () => {
+    it('creates a session whose token authenticates as that session', async () => {
+      const { manager, store, sessionId, token } = await setup();
+      expect(manager.authenticate(token)).toBe(sessionId);
+      expect(await store.get(sessionId)).toMatchObject({ sessionId, userId: 'user-1' });
+    });
+
+    it('refuses a bad token with UNAUTHORIZED', async () => {
+      const { manager } = await setup();
+      expect(() => manager.authenticate('v1.someone.forged')).toThrow(expect.objectContaining({ code: 'UNAUTHORIZED' }));
+      expect(() => manager.authenticate(undefined)).toThrow(RelayError);
+    });
+
+    it("authorizes the caller's own session and refuses another session's id", async () => {
+      const { manager, sessionId } = await setup();
+      const other = await manager.createSession('user-2');
+
+      await expect(manager.authorize(sessionId, sessionId)).resolves.toBeUndefined();
+      expect((await rejection(manager.authorize(sessionId, other.sessionId))).code).toBe('UNKNOWN_SESSION');
+    });
+
+    it('refuses a validly owned session id that does not exist', async () => {
+      const { manager } = await setup();
+      expect((await rejection(manager.authorize('ghost', 'ghost'))).code).toBe('UNKNOWN_SESSION');
+    });
+  });
+
+  describe('send', () => {
+    it.each(['', '   ', '\n\t '])('refuses the empty message %j with EMPTY_MESSAGE and publishes nothing', async (text) => {
+      const { manager, publisher, sessionId } = await setup();
+      expect((await rejection(manager.send(sessionId, 'c1', text, 'corr'))).code).toBe('EMPTY_MESSAGE');
+      expect(publisher.published).toEqual([]);
+    });
+
+    it('refuses a message longer than MAX_MESSAGE_CHARS with MESSAGE_TOO_LONG and accepts one at the limit', async () => {
+      const { manager, publisher, sessionId } = await setup({ MAX_MESSAGE_CHARS: 20 });
+
+      const err = await rejection(manager.send(sessionId, 'c1', 'x'.repeat(21), 'corr'));
+      expect(err.code).toBe('MESSAGE_TOO_LONG');
+      expect(err.details).toEqual({ maxChars: 20 });
+      expect(publisher.published).toEqual([]);
+
+      await manager.send(sessionId, 'c2', 'x'.repeat(20), 'corr');
+      expect(publisher.published).toHaveLength(1);
+    });
+
+    it('refuses an unknown session with UNKNOWN_SESSION and publishes nothing', async () => {
+      const { manager, publisher } = await setup();
+      expect((await rejection(manager.send('no-such-session', 'c1', 'hello', 'corr'))).code).toBe('UNKNOWN_SESSION');
+      expect(publisher.published).toEqual([]);
+    });
+
+    it('publishes the query to chat.queries and tracks the message as in flight', async () => {
+      const { manager, publisher, sessionId } = await setup();
+
+      const { messageId } = await manager.send(sessionId, 'c1', 'hello', 'corr-1');
+
+      expect(publisher.published).toHaveLength(1);
+      const { topic, envelope } = publisher.published[0];
+      expect(topic).toBe(TOPICS.queries);
+      expect(envelope).toMatchObject({ messageId, sessionId, correlationId: 'corr-1' });
+      expect(envelope.payload).toEqual({ userId: 'user-1', clientMessageId: 'c1', text: 'hello', history: [] });
+      expect(manager.inFlightMessage(messageId)).toMatchObject({ sessionId, clientMessageId: 'c1', nextSeq: 0 });
+    });
+
+    it('gives the same message id to a re-send of the same client message id and publishes once', async () => {
+      const { manager, publisher, sessionId } = await setup();
+
+      const first = await manager.send(sessionId, 'c1', 'hello', 'corr');
+      const again = await manager.send(sessionId, 'c1', 'hello', 'corr');
+      const other = await manager.send(sessionId, 'c2', 'hello', 'corr');
+
+      expect(again.messageId).toBe(first.messageId);
+      expect(other.messageId).not.toBe(first.messageId);
+      expect(publisher.on(TOPICS.queries)).toHaveLength(2);
+    });
+
+    it('gives the same message id to concurrent sends of the same client message id and publishes once', async () => {
+      const { manager, publisher, sessionId } = await setup();
+
+      const results = await Promise.all([1, 2, 3].map(() => manager.send(sessionId, 'c1', 'hello', 'corr')));
+
+      expect(new Set(results.map((r) => r.messageId)).size).toBe(1);
+      expect(publisher.on(TOPICS.queries)).toHaveLength(1);
+    });
+
+    it('joins a re-send to a publish that is still in progress', async () => {
+      const { manager, publisher, sessionId } = await setup();
+      publisher.hold();
+
+      const first = manager.send(sessionId, 'c1', 'hello', 'corr');
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const second = manager.send(sessionId, 'c1', 'hello', 'corr');
+      publisher.release();
+
+      expect((await second).messageId).toBe((await first).messageId);
+      expect(publisher.on(TOPICS.queries)).toHaveLength(1);
+    });
+
+    it('lets BusyError through, forgets the attempt, and publishes on a later re-send', async () => {
+      const { manager, publisher, sessionId } = await setup();
+      publisher.failNext(new BusyError(TOPICS.queries));
+
+      const err = await rejection(manager.send(sessionId, 'c1', 'hello', 'corr'));
+      expect(err).toBeInstanceOf(BusyError);
+      expect(err.code).toBe('BUSY');
+      expect(publisher.published).toEqual([]);
+
+      const { messageId } = await manager.send(sessionId, 'c1', 'hello', 'corr');
+      expect(publisher.on(TOPICS.queries)).toHaveLength(1);
+      expect(publisher.published[0].envelope.messageId).toBe(messageId);
+      expect(manager.inFlightMessage(messageId)).toBeDefined();
+    });
+
+    it('attaches the newest stored turns, up to HISTORY_MAX_TURNS, skipping empty ones', async () => {
+      const { manager, publisher, store, sessionId } = await setup({ HISTORY_MAX_TURNS: 2 });
+      const at = new Date().toISOString();
+      await store.appendMessage(sessionId, { messageId: 'm1', role: 'user', text: 'first question', createdAt: at });
+      await store.appendMessage(sessionId, { messageId: 'm1', role: 'assistant', text: 'first answer', createdAt: at });
+      await store.appendMessage(sessionId, { messageId: 'm2', role: 'user', text: 'second question', createdAt: at });
+      // A cancelled answer before any text: nothing for the model to read.
+      await store.appendMessage(sessionId, { messageId: 'm2', role: 'assistant', text: '', createdAt: at, finishReason: 'cancelled' });
+
+      await manager.send(sessionId, 'c3', 'third question', 'corr');
+
+      expect(queryOf(publisher).history).toEqual([
+        { role: 'assistant', text: 'first answer' },
+        { role: 'user', text: 'second question' },
+      ]);
+    });
+
+    it('attaches no history when HISTORY_MAX_TURNS is 0', async () => {
+      const { manager, publisher, store, sessionId } = await setup({ HISTORY_MAX_TURNS: 0 });
+      const at = new Date().toISOString();
+      await store.appendMessage(sessionId, { messageId: 'm1', role: 'user', text: 'earlier', createdAt: at });
+      await store.appendMessage(sessionId, { messageId: 'm1', role: 'assistant', text: 'reply', createdAt: at });
+
+      await manager.send(sessionId, 'c2', 'now', 'corr');
+
+      expect(queryOf(publisher).history).toEqual([]);
+    });
+  });
+
+  describe('acknowledgement', () => {
+    it("holds a message's acknowledged promise until the ack has gone out", async () => {
+      const { manager, sessionId } = await setup();
+      const { messageId } = await manager.send(sessionId, 'c1', 'hello', 'corr');
+      let acked = false;
+      void manager.inFlightMessage(messageId)!.acknowledged.then(() => (acked = true));
+
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(acked).toBe(false);
+
+      manager.acknowledged(messageId);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(acked).toBe(true);
+    });
+
+    it('ignores an acknowledgement for a message not in flight', async () => {
+      const { manager } = await setup();
+      expect(() => manager.acknowledged('unknown')).not.toThrow();
+    });
+  });
+
+  describe('cancel', () => {
+    it('publishes a cancel to chat.control for a message in flight', async () => {
+      const { manager, publisher, sessionId } = await setup();
+      const { messageId } = await manager.send(sessionId, 'c1', 'hello', 'corr-send');
+
+      expect(await manager.cancel(sessionId, messageId, 'corr-cancel')).toBe(true);
+
+      const control = publisher.on(TOPICS.control);
+      expect(control).toHaveLength(1);
+      expect(control[0].envelope).toMatchObject({ sessionId, messageId, correlationId: 'corr-cancel', payload: { type: 'cancel' } });
+    });
+
+    it('returns false and publishes nothing for a message that already finished', async () => {
+      const { manager, publisher, sessionId } = await setup();
+      const { messageId } = await manager.send(sessionId, 'c1', 'hello', 'corr');
+      await manager.recordUserTurn(sessionId, messageId, 'hello', new Date().toISOString());
+      await manager.finish(sessionId, messageId, { text: 'hi there', finishReason: 'stop', citations: [] });
+
+      expect(manager.inFlightMessage(messageId)).toBeUndefined();
+      expect(await manager.cancel(sessionId, messageId, 'corr')).toBe(false);
+      expect(publisher.on(TOPICS.control)).toEqual([]);
+    });
+
+    it('refuses an unknown message id with UNKNOWN_MESSAGE', async () => {
+      const { manager, sessionId } = await setup();
+      expect((await rejection(manager.cancel(sessionId, 'no-such-message', 'corr'))).code).toBe('UNKNOWN_MESSAGE');
+    });
+
+    it("refuses to cancel another session's message in flight", async () => {
+      const { manager, publisher, sessionId } = await setup();
+      const other = await manager.createSession('user-2');
+      const { messageId } = await manager.send(other.sessionId, 'c1', 'hello', 'corr');
+
+      expect((await rejection(manager.cancel(sessionId, messageId, 'corr'))).code).toBe('UNKNOWN_MESSAGE');
+      expect(publisher.on(TOPICS.control)).toEqual([]);
+    });
+  });
+
+  describe('history and finishing', () => {
+    it('returns the stored turns without absent optional fields', async () => {
+      const { manager, sessionId } = await setup();
+      const { messageId } = await manager.send(sessionId, 'c1', 'hello', 'corr');
+      await manager.recordUserTurn(sessionId, messageId, 'hello', '2024-01-01T00:00:00.000Z');
+      await manager.finish(sessionId, messageId, { text: 'hi', finishReason: 'stop' });
+
+      const history = await manager.history(sessionId);
+
+      expect(history).toHaveLength(2);
+      expect(history[0]).toEqual({ messageId, role: 'user', text: 'hello', createdAt: '2024-01-01T00:00:00.000Z' });
+      expect(history[1]).toMatchObject({ messageId, role: 'assistant', text: 'hi', finishReason: 'stop' });
+      expect('citations' in history[1]).toBe(false);
+    });
+
+    it('stops tracking a message finished without an answer and stores nothing for it', async () => {
+      const { manager, sessionId } = await setup();
+      const { messageId } = await manager.send(sessionId, 'c1', 'hello', 'corr');
+
+      await manager.finish(sessionId, messageId);
+
+      expect(manager.inFlightMessage(messageId)).toBeUndefined();
+      expect(await manager.history(sessionId)).toEqual([]);
+    });
+  });
+});

@@ -1,0 +1,33 @@
+import type { LlmMessage } from '@relay/contracts';
+import type { Generation, GenerateOptions, Llm } from '@relay/llm';
+
+/** Streams a fixed answer word by word with a small delay, honouring maxTokens and the abort signal. */
+export class ScriptedLlm implements Llm {
+  readonly modelName = 'scripted';
+  readonly prompts: LlmMessage[][] = [];
+
+  constructor(
+    private readonly answer = 'Relay answers from your documents [1] quickly and clearly.',
+    private readonly delayMs = 5,
+  ) {}
+
+  isReady(): boolean {
+    return true;
+  }
+
+  async generate(messages: LlmMessage[], options: GenerateOptions): Promise<Generation> {
+    this.prompts.push(messages);
+    const words = this.answer.split(/(?<= )/);
+    let text = '';
+    let produced = 0;
+    for (const word of words) {
+      if (options.signal?.aborted) return { text, finishReason: 'cancelled', promptTokens: 10, completionTokens: produced };
+      if (produced >= options.maxTokens) return { text, finishReason: 'length', promptTokens: 10, completionTokens: produced };
+      await new Promise((r) => setTimeout(r, this.delayMs));
+      text += word;
+      produced++;
+      options.onDelta(word);
+    }
+    return { text, finishReason: 'stop', promptTokens: 10, completionTokens: produced };
+  }
+}

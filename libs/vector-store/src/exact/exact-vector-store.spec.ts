@@ -1,0 +1,120 @@
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { StoredChunk } from '../vector-store.port';
+import { ExactVectorStore } from './exact-vector-store';
+
+const chunk = (documentId: string, position: number): StoredChunk => ({
+  chunkId: `${documentId}#${position}`,
+  documentId,
+  title: `Title of ${documentId}`,
+  source: `${documentId}.md`,
+  position,
+  text: `chunk ${position} of ${documentId}`,
+});
+
+const v = (...components: number[]) => {
+  const norm = Math.hypot(...components);
+  return Float32Array.from(components.map((c) => c / norm));
+};
+
+describe('ExactVectorStore', () => {
+  let root: string;
+  let path: string;
+
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'relay-vectors-'));
+    path = join(root, 'vectors', 'index.json');
+  });
+
+  afterEach(() => {
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  async function open(): Promise<ExactVectorStore> {
+    const store = new ExactVectorStore(path);
+    await store.onModuleInit();
+    return store;
+  }
+
+  it('is ready only once loaded, and starts empty without a file', async () => {
+    const store = new ExactVectorStore(path);
+    expect(store.isReady()).toBe(false);
+    await store.onModuleInit();
+    expect(store.isReady()).toBe(true);
+    expect(await store.count()).toBe(0);
+    expect(store.kind).toBe('exact');
+  });
+
+  it('returns the k nearest chunks by cosine similarity, best first', async () => {
+    const store = await open();
+    await store.upsert([
+      { chunk: chunk('a', 0), vector: v(1, 0) },
+      { chunk: chunk('a', 1), vector: v(0, 1) },
+      { chunk: chunk('b', 0), vector: v(1, 1) },
+    ]);
+
+    const hits = await store.search(v(1, 0.1), 2);
+
+    expect(hits.map((h) => h.chunk.chunkId)).toEqual(['a#0', 'b#0']);
+    expect(hits[0].score).toBeGreaterThan(hits[1].score);
+    expect(hits[0].score).toBeCloseTo(1 / Math.hypot(1, 0.1), 5);
+  });
+
+  it('replaces a chunk upserted again under the same chunkId', async () => {
+    const store = await open();
+    await store.upsert([{ chunk: chunk('a', 0), vector: v(1, 0) }]);
+    await store.upsert([{ chunk: { ...chunk('a', 0), text: 'new text' }, vector: v(0, 1) }]);
+
+    expect(await store.count()).toBe(1);
+    const [hit] = await store.search(v(0, 1), 1);
+    expect(hit.chunk.text).toBe('new text');
+    expect(hit.score).toBeCloseTo(1, 5);
+  });
+
+  it('persists to disk and reloads the same chunks and vectors after a restart', async () => {
+    const before = await open();
+    await before.upsert([
+      { chunk: chunk('a', 0), vector: v(1, 2, 3) },
+      { chunk: chunk('a', 1), vector: v(3, 2, 1) },
+      { chunk: chunk('b', 0), vector: v(0, 0, 1) },
+    ]);
+    const query = v(1, 1, 1);
+    const expected = await before.search(query, 3);
+
+    const after = await open();
+
+    expect(await after.count()).toBe(3);
+    const reloaded = await after.search(query, 3);
+    expect(reloaded.map((h) => h.chunk)).toEqual(expected.map((h) => h.chunk));
+    expect(reloaded.map((h) => h.score)).toEqual(expected.map((h) => h.score));
+    expect(reloaded[0].vector).toBeInstanceOf(Float32Array);
+    expect(Array.from(reloaded[0].vector)).toEqual(Array.from(expected[0].vector));
+    // The atomic write leaves no temporary file behind.
+    expect(readdirSync(join(root, 'vectors'))).toEqual(['index.json']);
+  });
+
+  it('deletes every chunk of a document, says how many, and persists the deletion', async () => {
+    const store = await open();
+    await store.upsert([
+      { chunk: chunk('a', 0), vector: v(1, 0) },
+      { chunk: chunk('a', 1), vector: v(0, 1) },
+      { chunk: chunk('b', 0), vector: v(1, 1) },
+    ]);
+
+    expect(await store.deleteDocument('a')).toBe(2);
+    expect(await store.deleteDocument('a')).toBe(0);
+    expect(await store.deleteDocument('never-there')).toBe(0);
+
+    const reloaded = await open();
+    expect(await reloaded.count()).toBe(1);
+    expect((await reloaded.search(v(1, 0), 10)).map((h) => h.chunk.documentId)).toEqual(['b']);
+  });
+
+  it('keeps the last of several concurrent writes on disk', async () => {
+    const store = await open();
+    await Promise.all(Array.from({ length: 10 }, (_, i) => store.upsert([{ chunk: chunk('d', i), vector: v(1, i) }])));
+    expect(existsSync(path)).toBe(true);
+    expect(await (await open()).count()).toBe(10);
+  });
+});

@@ -1,0 +1,67 @@
+import { DynamicModule, Global, INestApplication, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { commonConfigSchema, parseEnv } from '@relay/config';
+import { EMBEDDER } from '@relay/embeddings';
+import { LLM, PROMPT_TOKENIZER } from '@relay/llm';
+import { ObservabilityModule } from '@relay/observability';
+import { FileSessionStore, SESSION_STORE } from '@relay/session-store';
+import { ControllableEmbedder, FakePromptTokenizer, InMemoryVectorStore, ScriptedLlm } from '@relay/testing';
+import { createInProcessTransport, InProcessBroker, InProcessTransport, TransportModule } from '@relay/transport';
+import { VECTOR_STORE } from '@relay/vector-store';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gatewayConfigSchema } from '../../apps/gateway/src/gateway.config';
+import { GatewayModule } from '../../apps/gateway/src/gateway.module';
+import { LlmWorkerModule } from '../../apps/llm-worker/src/llm-worker.module';
+import { pipelineConfigSchema } from '../../apps/pipeline/src/pipeline.config';
+import { PipelineModule } from '../../apps/pipeline/src/pipeline.module';
+
+export interface MediumRelay {
+  app: INestApplication;
+  url: string;
+  broker: InProcessBroker;
+  embedder: ControllableEmbedder;
+  llm: ScriptedLlm;
+  transport: InProcessTransport;
+}
+
+/** The three apps composed as the embedded default composes them, with fake models and a real transport. */
+export async function startMediumRelay(env: Record<string, string> = {}): Promise<MediumRelay> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'relay-medium-'));
+  const all = { AUTH_SECRET: 'medium-secret-medium-secret-medium-secret', SEED_KNOWLEDGE_BASE: 'false', TRANSPORT_RETRY_BASE_MS: '1', ...env };
+  const common = parseEnv(commonConfigSchema, all);
+  const transport = createInProcessTransport(common);
+  const embedder = new ControllableEmbedder();
+  const llm = new ScriptedLlm();
+
+  @Global()
+  @Module({
+    providers: [
+      { provide: EMBEDDER, useValue: embedder },
+      { provide: LLM, useValue: llm },
+      { provide: PROMPT_TOKENIZER, useValue: new FakePromptTokenizer(2048) },
+      { provide: VECTOR_STORE, useValue: new InMemoryVectorStore() },
+      { provide: SESSION_STORE, useValue: new FileSessionStore(join(dataDir, 'sessions')) },
+    ],
+    exports: [EMBEDDER, LLM, PROMPT_TOKENIZER, VECTOR_STORE, SESSION_STORE],
+  })
+  class FakePortsModule {}
+
+  const root: DynamicModule = {
+    module: class MediumRelayModule {},
+    imports: [
+      ObservabilityModule.forRoot({ auditLogPath: join(dataDir, 'audit.jsonl') }),
+      TransportModule.forInProcess(transport),
+      FakePortsModule,
+      GatewayModule.forRoot(parseEnv(gatewayConfigSchema, all)),
+      PipelineModule.forRoot(parseEnv(pipelineConfigSchema, all), { dataDir }),
+      LlmWorkerModule,
+    ],
+  };
+  const app = await NestFactory.create(root, { logger: false });
+  app.connectMicroservice({ strategy: transport.server }, { inheritAppConfig: true });
+  await app.startAllMicroservices();
+  await app.listen(0, '127.0.0.1');
+  return { app, url: (await app.getUrl()).replace('[::1]', '127.0.0.1'), broker: transport.broker, embedder, llm, transport };
+}
