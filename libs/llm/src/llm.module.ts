@@ -1,19 +1,8 @@
-import { DynamicModule, Global, Inject, Injectable, Module, OnModuleInit } from '@nestjs/common';
-import { ReadinessRegistry } from '@relay/observability';
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { readinessOf } from '@relay/observability';
 import type { LlmConfig } from './llm.config';
 import { LLM, Llm, PROMPT_TOKENIZER } from './llm.port';
 import { NodeLlamaCppLlm } from './node-llama-cpp/node-llama-cpp.llm';
-
-@Injectable()
-class LlmReadiness implements OnModuleInit {
-  constructor(
-    @Inject(LLM) private readonly llm: Llm,
-    private readonly readiness: ReadinessRegistry,
-  ) {}
-  onModuleInit(): void {
-    this.readiness.register({ name: 'llm', check: () => ({ ready: this.llm.isReady(), details: { model: this.llm.modelName } }) });
-  }
-}
 
 /** Provides LLM and PROMPT_TOKENIZER from the adapter LLM_PROVIDER names. */
 @Global()
@@ -26,7 +15,7 @@ export class LlmModule {
         { provide: NodeLlamaCppLlm, useFactory: () => new NodeLlamaCppLlm(config) },
         { provide: LLM, useExisting: NodeLlamaCppLlm },
         { provide: PROMPT_TOKENIZER, useExisting: NodeLlamaCppLlm },
-        LlmReadiness,
+        readinessOf<Llm>(LLM, 'llm', (llm) => ({ ready: llm.isReady(), details: { model: llm.modelName } })),
       ],
       exports: [LLM, PROMPT_TOKENIZER],
     };

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { FactoryProvider, Injectable } from '@nestjs/common';
 
 export interface ReadinessCheck {
   /** Name shown by GET /health/ready, e.g. "llm" or "vector-store". */
@@ -27,4 +27,16 @@ export class ReadinessRegistry {
       }
     });
   }
+}
+
+/**
+ * A provider that registers one readiness check for the thing behind `token` at start-up, so a port's module
+ * reports its adapter's state in one line: `readinessOf(LLM, 'llm', (llm) => ({ ready: llm.isReady() }))`.
+ */
+export function readinessOf<T>(token: symbol, name: string, check: (target: T) => ReturnType<ReadinessCheck['check']>): FactoryProvider {
+  return {
+    provide: Symbol(`readiness:${name}`),
+    inject: [token, ReadinessRegistry],
+    useFactory: (target: T, registry: ReadinessRegistry) => registry.register({ name, check: () => check(target) }),
+  };
 }

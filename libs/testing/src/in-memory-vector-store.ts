@@ -1,4 +1,4 @@
-import type { StoredChunk, VectorHit, VectorStore } from '@relay/vector-store';
+import { dot, type StoredChunk, type VectorHit, type VectorStore } from '@relay/vector-store';
 
 /** Exact dot-product search over an in-memory map; vectors are assumed normalised, as the port requires. */
 export class InMemoryVectorStore implements VectorStore {
@@ -42,10 +42,4 @@ export class InMemoryVectorStore implements VectorStore {
 export function unitVector(...components: number[]): Float32Array {
   const norm = Math.hypot(...components);
   return Float32Array.from(components.map((c) => c / norm));
-}
-
-function dot(a: Float32Array, b: Float32Array): number {
-  let sum = 0;
-  for (let i = 0; i < a.length; i++) sum += a[i] * b[i];
-  return sum;
 }

@@ -1,6 +1,6 @@
-import { DynamicModule, Global, Inject, Injectable, Module, OnModuleInit } from '@nestjs/common';
+import { DynamicModule, Global, Module } from '@nestjs/common';
 import type { CommonConfig } from '@relay/config';
-import { ReadinessRegistry } from '@relay/observability';
+import { readinessOf } from '@relay/observability';
 import { RetryPolicy } from './delivery/retry-policy';
 import { InProcessBroker } from './in-process/in-process-broker';
 import { InProcessClient } from './in-process/in-process.client';
@@ -27,21 +27,6 @@ export function createInProcessTransport(config: CommonConfig): InProcessTranspo
 
 const TRANSPORT = Symbol('TRANSPORT');
 
-@Injectable()
-class TransportReadiness implements OnModuleInit {
-  constructor(
-    @Inject(TRANSPORT) private readonly transport: InProcessTransport,
-    private readonly readiness: ReadinessRegistry,
-  ) {}
-
-  onModuleInit(): void {
-    this.readiness.register({
-      name: 'transport',
-      check: () => ({ ready: this.transport.server.isListening, details: { kind: 'in-process' } }),
-    });
-  }
-}
-
 /** Gives every module a TopicPublisher backed by the transport's client, and reports the transport's readiness. */
 @Global()
 @Module({})
@@ -53,7 +38,7 @@ export class TransportModule {
         { provide: TRANSPORT, useValue: transport },
         { provide: InProcessBroker, useValue: transport.broker },
         { provide: TopicPublisher, useFactory: () => new ClientProxyTopicPublisher(transport.client) },
-        TransportReadiness,
+        readinessOf<InProcessTransport>(TRANSPORT, 'transport', (t) => ({ ready: t.server.isListening, details: { kind: 'in-process' } })),
       ],
       exports: [TopicPublisher, InProcessBroker],
     };

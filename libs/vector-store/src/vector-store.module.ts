@@ -1,19 +1,8 @@
-import { DynamicModule, Global, Inject, Injectable, Module, OnModuleInit } from '@nestjs/common';
-import { ReadinessRegistry } from '@relay/observability';
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { readinessOf } from '@relay/observability';
 import { join } from 'node:path';
 import { ExactVectorStore } from './exact/exact-vector-store';
 import { VECTOR_STORE, VectorStore } from './vector-store.port';
-
-@Injectable()
-class VectorStoreReadiness implements OnModuleInit {
-  constructor(
-    @Inject(VECTOR_STORE) private readonly store: VectorStore,
-    private readonly readiness: ReadinessRegistry,
-  ) {}
-  onModuleInit(): void {
-    this.readiness.register({ name: 'vector-store', check: () => ({ ready: this.store.isReady(), details: { kind: this.store.kind } }) });
-  }
-}
 
 /** Provides VECTOR_STORE: the embedded exact index persisted under DATA_DIR. */
 @Global()
@@ -24,7 +13,7 @@ export class VectorStoreModule {
       module: VectorStoreModule,
       providers: [
         { provide: VECTOR_STORE, useFactory: () => new ExactVectorStore(join(options.dataDir, 'vectors', 'index.json')) },
-        VectorStoreReadiness,
+        readinessOf<VectorStore>(VECTOR_STORE, 'vector-store', (store) => ({ ready: store.isReady(), details: { kind: store.kind } })),
       ],
       exports: [VECTOR_STORE],
     };

@@ -1,3 +1,5 @@
+import { dot } from '@relay/vector-store';
+
 /**
  * Maximal marginal relevance: picks k items one at a time, each maximising
  * λ·relevance − (1−λ)·(highest similarity to an item already picked), so near-duplicate passages don't crowd
@@ -24,10 +26,4 @@ export function maximalMarginalRelevance<T extends { vector: Float32Array; score
     picked.push(left.splice(best, 1)[0]);
   }
   return picked;
-}
-
-function dot(a: Float32Array, b: Float32Array): number {
-  let sum = 0;
-  for (let i = 0; i < a.length; i++) sum += a[i] * b[i];
-  return sum;
 }

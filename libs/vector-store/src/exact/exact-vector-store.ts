@@ -1,3 +1,4 @@
+import { dot } from '../dot-product';
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { existsSync, mkdirSync } from 'node:fs';
 import { readFile, rename, writeFile } from 'node:fs/promises';
@@ -75,10 +76,4 @@ export class ExactVectorStore implements VectorStore, OnModuleInit {
     });
     return this.writing;
   }
-}
-
-function dot(a: Float32Array, b: Float32Array): number {
-  let sum = 0;
-  for (let i = 0; i < a.length; i++) sum += a[i] * b[i];
-  return sum;
 }
