@@ -30,7 +30,7 @@ export async function measureTransportOverhead(records: number): Promise<{ hopMs
   const transport = createInProcessTransport(config);
 
   @Module({
-    imports: [ObservabilityModule.forRoot({ auditLogPath: join(tmpdir(), 'relay-bench-audit.jsonl') }), TransportModule.forInProcess(transport)],
+    imports: [ObservabilityModule.forRoot({ auditLogPath: join(tmpdir(), 'relay-bench-audit.jsonl') }), TransportModule.forRoot(transport)],
     controllers: [StopwatchHandler],
   })
   class StopwatchModule {}

@@ -52,7 +52,7 @@ export async function startMediumRelay(env: Record<string, string> = {}): Promis
     module: class MediumRelayModule {},
     imports: [
       ObservabilityModule.forRoot({ auditLogPath: join(dataDir, 'audit.jsonl') }),
-      TransportModule.forInProcess(transport),
+      TransportModule.forRoot(transport),
       FakePortsModule,
       GatewayModule.forRoot(parseEnv(gatewayConfigSchema, all)),
       PipelineModule.forRoot(parseEnv(pipelineConfigSchema, all), { dataDir }),

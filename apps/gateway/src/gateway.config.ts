@@ -1,9 +1,7 @@
-import { intVar, stringVar } from '@relay/config';
+import { httpConfigSchema, intVar } from '@relay/config';
 import { z } from 'zod';
 
-export const gatewayConfigSchema = z.object({
-  PORT: intVar(3000, 1, 65_535),
-  HOST: stringVar('0.0.0.0'),
+export const gatewayConfigSchema = httpConfigSchema.extend({
   AUTH_SECRET: z
     .string({ message: 'is required: a random secret of at least 32 characters that signs session tokens (npm run setup writes one to .env)' })
     .min(32, { message: 'must be at least 32 characters' }),

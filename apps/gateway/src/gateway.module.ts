@@ -1,11 +1,10 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { TerminusModule } from '@nestjs/terminus';
+import { HealthModule } from '@relay/observability';
 import { ChatResponsesHandler } from './chat/chat-responses.handler';
 import { ChatGateway } from './chat/chat.gateway';
 import { DeadLetterHandler } from './chat/dead-letter.handler';
 import { GATEWAY_CONFIG, GatewayConfig } from './gateway.config';
-import { HealthController } from './health/health.controller';
 import { RelayExceptionFilter } from './http/relay-exception.filter';
 import { SessionManager } from './session/session-manager';
 import { SessionsController } from './session/sessions.controller';
@@ -19,8 +18,8 @@ export class GatewayModule {
   static forRoot(config: GatewayConfig): DynamicModule {
     return {
       module: GatewayModule,
-      imports: [TerminusModule.forRoot({ errorLogStyle: 'json', logger: false })],
-      controllers: [SessionsController, HealthController, ChatResponsesHandler, DeadLetterHandler],
+      imports: [HealthModule],
+      controllers: [SessionsController, ChatResponsesHandler, DeadLetterHandler],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: APP_FILTER, useClass: RelayExceptionFilter },

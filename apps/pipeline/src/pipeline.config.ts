@@ -2,8 +2,17 @@ import { boolVar, enumVar, intVar, numberVar, stringVar } from '@relay/config';
 import { llmConfigSchema } from '@relay/llm';
 import { z } from 'zod';
 
+export const PIPELINE_STAGE_NAMES = ['preprocessor', 'embedder', 'retriever', 'prompt-builder'] as const;
+export type PipelineStageName = (typeof PIPELINE_STAGE_NAMES)[number];
+
 export const pipelineConfigSchema = z
   .object({
+    /** Which stages this process runs, so the expensive one can be scaled on its own. */
+    PIPELINE_STAGES: z
+      .string()
+      .default(PIPELINE_STAGE_NAMES.join(','))
+      .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+      .pipe(z.array(z.enum(PIPELINE_STAGE_NAMES, { message: `each must be one of ${PIPELINE_STAGE_NAMES.join(', ')}` })).min(1, { message: 'must name at least one stage' })),
     PROFANITY_POLICY: enumVar(['mask', 'reject'] as const, 'mask'),
     RETRIEVER_TOP_K: intVar(4, 0, 50),
     RETRIEVER_CANDIDATES: intVar(16, 1, 500),

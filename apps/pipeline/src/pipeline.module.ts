@@ -3,14 +3,16 @@ import { join } from 'node:path';
 import { EmbedderStageModule } from './embedder/embedder-stage.module';
 import { KNOWLEDGE_BASE_MANIFEST } from './knowledge-base/knowledge-base-seeder';
 import { KnowledgeBaseModule } from './knowledge-base/knowledge-base.module';
-import { PIPELINE_CONFIG, PipelineConfig } from './pipeline.config';
+import { PIPELINE_CONFIG, PipelineConfig, PipelineStageName } from './pipeline.config';
 import { PreprocessorModule } from './preprocessor/preprocessor.module';
 import { PromptBuilderModule } from './prompt-builder/prompt-builder.module';
 import { RetrieverModule } from './retriever/retriever.module';
 
 /**
  * The pipeline app: pre-processor → embedder → retriever → prompt builder, one module per stage, each consuming
- * its own topic. Needs the EMBEDDER, VECTOR_STORE and PROMPT_TOKENIZER ports from its composition root.
+ * its own topic. PIPELINE_STAGES picks which of them this process runs. Needs, from its composition root, the
+ * ports of the stages it runs: EMBEDDER (embedder, retriever), VECTOR_STORE (retriever), PROMPT_TOKENIZER
+ * (prompt builder).
  */
 @Module({})
 export class PipelineModule {
@@ -18,12 +20,22 @@ export class PipelineModule {
     return {
       module: PipelineModule,
       global: true,
-      imports: [PreprocessorModule, EmbedderStageModule, RetrieverModule, PromptBuilderModule, KnowledgeBaseModule],
+      imports: PipelineModule.stageModules(config.PIPELINE_STAGES),
       providers: [
         { provide: PIPELINE_CONFIG, useValue: config },
         { provide: KNOWLEDGE_BASE_MANIFEST, useValue: join(options.dataDir, 'knowledge-base.json') },
       ],
       exports: [PIPELINE_CONFIG, KNOWLEDGE_BASE_MANIFEST],
     };
+  }
+
+  private static stageModules(stages: PipelineStageName[]) {
+    const modules: Array<typeof PreprocessorModule> = [];
+    if (stages.includes('preprocessor')) modules.push(PreprocessorModule);
+    if (stages.includes('embedder')) modules.push(EmbedderStageModule);
+    // The retriever owns the index it searches, so it also keeps the sample knowledge base indexed.
+    if (stages.includes('retriever')) modules.push(RetrieverModule, KnowledgeBaseModule);
+    if (stages.includes('prompt-builder')) modules.push(PromptBuilderModule);
+    return modules;
   }
 }

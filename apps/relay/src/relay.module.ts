@@ -3,7 +3,7 @@ import { EmbeddingsModule } from '@relay/embeddings';
 import { LlmModule } from '@relay/llm';
 import { ObservabilityModule, RelayLoggerModule } from '@relay/observability';
 import { SessionStoreModule } from '@relay/session-store';
-import { InProcessTransport, TransportModule } from '@relay/transport';
+import { RelayTransport, TransportModule } from '@relay/transport';
 import { VectorStoreModule } from '@relay/vector-store';
 import { join } from 'node:path';
 import { GatewayModule } from '../../gateway/src/gateway.module';
@@ -13,18 +13,18 @@ import type { RelayConfig } from './relay.config';
 
 /**
  * The embedded default's composition root, the only place that knows all three apps: it gives them the
- * in-process transport and the local adapters of every port, in one process.
+ * transport (in-process by default) and the local adapters of every port, in one process.
  */
 @Module({})
 export class RelayModule {
-  static forRoot(config: RelayConfig, transport: InProcessTransport): DynamicModule {
+  static forRoot(config: RelayConfig, transport: RelayTransport): DynamicModule {
     const dataDir = config.common.DATA_DIR;
     return {
       module: RelayModule,
       imports: [
         RelayLoggerModule.forRoot({ level: config.common.LOG_LEVEL }),
         ObservabilityModule.forRoot({ auditLogPath: join(dataDir, 'audit', 'audit.jsonl') }),
-        TransportModule.forInProcess(transport),
+        TransportModule.forRoot(transport),
         SessionStoreModule.forRoot({ dataDir }),
         VectorStoreModule.forRoot({ dataDir }),
         EmbeddingsModule.forRoot(config.embeddings),

@@ -6,10 +6,17 @@ export const commonConfigSchema = z.object({
   DATA_DIR: stringVar('./data'),
   MODELS_DIR: stringVar('./models'),
   LOG_LEVEL: enumVar(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
-  TRANSPORT: enumVar(['in-process'] as const, 'in-process'),
+  TRANSPORT: enumVar(['in-process', 'kafka'] as const, 'in-process'),
   TRANSPORT_PARTITIONS: intVar(8, 1, 1024),
   TRANSPORT_QUEUE_CAPACITY: intVar(256, 1, 1_000_000),
   TRANSPORT_MAX_ATTEMPTS: intVar(3, 1, 100),
   TRANSPORT_RETRY_BASE_MS: intVar(100, 0, 60_000),
 });
 export type CommonConfig = z.infer<typeof commonConfigSchema>;
+
+/** Where an app's HTTP server (the gateway's API, every app's health endpoints) listens. */
+export const httpConfigSchema = z.object({
+  PORT: intVar(3000, 1, 65_535),
+  HOST: stringVar('0.0.0.0'),
+});
+export type HttpConfig = z.infer<typeof httpConfigSchema>;

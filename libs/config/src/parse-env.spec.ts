@@ -68,7 +68,7 @@ describe('parseEnv', () => {
   });
 
   it('reports every bad variable at once', () => {
-    const err = configError(() => parseEnv(commonConfigSchema, { LOG_LEVEL: 'verbose', TRANSPORT: 'kafka', TRANSPORT_PARTITIONS: '0' }));
+    const err = configError(() => parseEnv(commonConfigSchema, { LOG_LEVEL: 'verbose', TRANSPORT: 'rabbitmq', TRANSPORT_PARTITIONS: '0' }));
     expect(err.problems.map((p) => p.variable).sort()).toEqual(['LOG_LEVEL', 'TRANSPORT', 'TRANSPORT_PARTITIONS']);
     expect(err.problems.find((p) => p.variable === 'LOG_LEVEL')!.reason).toBe(
       'must be one of fatal, error, warn, info, debug, trace, silent (got "verbose")',

@@ -3,3 +3,4 @@ export * from './readiness-registry';
 export * from './audit-log';
 export * from './logger.module';
 export * from './observability.module';
+export * from './health.module';

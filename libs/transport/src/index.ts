@@ -6,4 +6,7 @@ export * from './delivery/record-dispatcher';
 export * from './in-process/in-process-broker';
 export * from './in-process/in-process.server';
 export * from './in-process/in-process.client';
-export * from './in-process/in-process.context';
+export * from './delivery/nest-handler-target';
+export * from './kafka/kafka.config';
+export * from './kafka/kafka.server';
+export * from './kafka/kafka.client';

@@ -1,10 +1,14 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
+import { ClientProxy, CustomTransportStrategy, Server } from '@nestjs/microservices';
 import type { CommonConfig } from '@relay/config';
 import { readinessOf } from '@relay/observability';
 import { RetryPolicy } from './delivery/retry-policy';
 import { InProcessBroker } from './in-process/in-process-broker';
 import { InProcessClient } from './in-process/in-process.client';
 import { InProcessServer } from './in-process/in-process.server';
+import { KafkaClient } from './kafka/kafka.client';
+import type { KafkaConfig } from './kafka/kafka.config';
+import { KafkaServer } from './kafka/kafka.server';
 import { ClientProxyTopicPublisher, TopicPublisher } from './topic-publisher';
 
 export const retryPolicyFrom = (config: CommonConfig): RetryPolicy => ({
@@ -13,16 +17,28 @@ export const retryPolicyFrom = (config: CommonConfig): RetryPolicy => ({
   maxDelayMs: 5_000,
 });
 
-export interface InProcessTransport {
-  broker: InProcessBroker;
-  server: InProcessServer;
-  client: InProcessClient;
+/** One process's transport: the Nest server its handlers consume through, and the client its stages publish with. */
+export interface RelayTransport {
+  kind: 'in-process' | 'kafka';
+  server: Server & CustomTransportStrategy & { isListening: boolean };
+  client: ClientProxy;
+  /** Only in-process: the broker itself (tests and benchmarks add consumer groups to it). */
+  broker?: InProcessBroker;
 }
 
-/** The in-process transport's parts for one process: its broker, the Nest server that consumes, the client that produces. */
+/** The embedded default's transport, whose broker tests and benchmarks can reach. */
+export type InProcessTransport = RelayTransport & { broker: InProcessBroker };
+
 export function createInProcessTransport(config: CommonConfig): InProcessTransport {
   const broker = new InProcessBroker({ partitions: config.TRANSPORT_PARTITIONS, capacity: config.TRANSPORT_QUEUE_CAPACITY });
-  return { broker, server: new InProcessServer(broker, retryPolicyFrom(config)), client: new InProcessClient(broker) };
+  return { kind: 'in-process', broker, server: new InProcessServer(broker, retryPolicyFrom(config)), client: new InProcessClient(broker) };
+}
+
+/** The transport TRANSPORT names. `app` names the Kafka consumer groups (replicas of one app share a group). */
+export function createTransport(config: CommonConfig, kafka: KafkaConfig | undefined, app: string): RelayTransport {
+  if (config.TRANSPORT === 'in-process') return createInProcessTransport(config);
+  if (!kafka) throw new Error('TRANSPORT=kafka needs the KAFKA_* configuration');
+  return { kind: 'kafka', server: new KafkaServer(kafka, retryPolicyFrom(config), app), client: new KafkaClient(kafka, app) };
 }
 
 const TRANSPORT = Symbol('TRANSPORT');
@@ -31,16 +47,16 @@ const TRANSPORT = Symbol('TRANSPORT');
 @Global()
 @Module({})
 export class TransportModule {
-  static forInProcess(transport: InProcessTransport): DynamicModule {
+  static forRoot(transport: RelayTransport): DynamicModule {
     return {
       module: TransportModule,
       providers: [
         { provide: TRANSPORT, useValue: transport },
-        { provide: InProcessBroker, useValue: transport.broker },
         { provide: TopicPublisher, useFactory: () => new ClientProxyTopicPublisher(transport.client) },
-        readinessOf<InProcessTransport>(TRANSPORT, 'transport', (t) => ({ ready: t.server.isListening, details: { kind: 'in-process' } })),
+        ...(transport.broker ? [{ provide: InProcessBroker, useValue: transport.broker }] : []),
+        readinessOf<RelayTransport>(TRANSPORT, 'transport', (t) => ({ ready: t.server.isListening, details: { kind: t.kind } })),
       ],
-      exports: [TopicPublisher, InProcessBroker],
+      exports: [TopicPublisher, ...(transport.broker ? [InProcessBroker] : [])],
     };
   }
 }

@@ -19,7 +19,8 @@ export class ChatResponsesHandler {
     private readonly audit: AuditLog,
   ) {}
 
-  @EventPattern(TOPICS.responses, { stage: 'gateway' })
+  // Every gateway replica sees every answer and delivers it to the sockets it holds.
+  @EventPattern(TOPICS.responses, { stage: 'gateway', delivery: 'every-replica' })
   async handle(@Payload() response: Delivered<ChatResponse>): Promise<void> {
     const { sessionId, messageId } = response;
     const body = response.payload;

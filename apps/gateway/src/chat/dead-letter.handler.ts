@@ -20,7 +20,7 @@ export class DeadLetterHandler {
     private readonly audit: AuditLog,
   ) {}
 
-  @EventPattern(TOPICS.deadLetters, { stage: 'gateway-dlq' })
+  @EventPattern(TOPICS.deadLetters, { stage: 'gateway-dlq', delivery: 'every-replica' })
   async handle(@Payload() record: TransportRecord): Promise<void> {
     const ids = idsOf(record.value);
     const stage = record.headers[DEAD_LETTER_HEADERS.stage] ?? 'unknown';

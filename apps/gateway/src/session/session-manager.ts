@@ -117,12 +117,14 @@ export class SessionManager {
 
   /** The pre-processor accepted the message: keep the user's turn as the pipeline saw it (masked if it was). */
   async recordUserTurn(sessionId: string, messageId: string, text: string, createdAt: string): Promise<void> {
+    // Every gateway replica sees every response; the one that accepted the message keeps its history.
+    if (!this.inFlight.has(messageId)) return;
     await this.store.appendMessage(sessionId, { messageId, role: 'user', text, createdAt });
   }
 
   /** The answer is complete (or cancelled, or failed): keep it and stop tracking the message. */
   async finish(sessionId: string, messageId: string, answer?: Omit<StoredMessage, 'messageId' | 'role' | 'createdAt'>): Promise<void> {
-    this.inFlight.delete(messageId);
+    if (!this.inFlight.delete(messageId)) return;
     if (answer) await this.store.appendMessage(sessionId, { messageId, role: 'assistant', createdAt: new Date().toISOString(), ...answer });
   }
 

@@ -59,7 +59,8 @@ export class GenerationHandler {
     }
   }
 
-  @EventPattern(TOPICS.control, { stage: 'llm-worker-control' })
+  // A cancel must reach whichever worker is generating the message: every worker sees every cancel.
+  @EventPattern(TOPICS.control, { stage: 'llm-worker-control', delivery: 'every-replica' })
   cancel(@Payload() control: Delivered<ChatControl>): void {
     const outcome = this.registry.cancel(control.messageId);
     this.logger.log({ msg: 'cancel', outcome });

@@ -1,18 +1,11 @@
 import { Logger } from '@nestjs/common';
-import { CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microservices';
-import { lastValueFrom } from 'rxjs';
-import { DeliveryTarget, RecordDispatcher } from '../delivery/record-dispatcher';
+import { CustomTransportStrategy, Server } from '@nestjs/microservices';
+import { nestHandlerTarget } from '../delivery/nest-handler-target';
+import { RecordDispatcher } from '../delivery/record-dispatcher';
 import { RetryPolicy } from '../delivery/retry-policy';
-import type { TransportRecord } from '../transport-record';
 import { InProcessBroker } from './in-process-broker';
-import { InProcessContext } from './in-process.context';
 
 export const IN_PROCESS_TRANSPORT = Symbol('IN_PROCESS_TRANSPORT');
-
-/** Options an `@EventPattern` may carry for this transport, e.g. `@EventPattern(TOPICS.queries, { stage: 'preprocessor' })`. */
-export interface StageExtras {
-  stage?: string;
-}
 
 /**
  * A Nest microservice transport over the in-process broker: each `@EventPattern(topic)` handler subscribes to
@@ -40,7 +33,7 @@ export class InProcessServer extends Server implements CustomTransportStrategy {
 
   listen(callback: (...optionalParams: unknown[]) => void): void {
     for (const [topic, handler] of this.getHandlers()) {
-      const target = this.toTarget(topic, handler);
+      const target = nestHandlerTarget(topic, handler, (result) => this.transformToObservable(result));
       this.broker.subscribe(topic, this.group, (record) => this.dispatcher.dispatch(record, target));
     }
     this.listening = true;
@@ -62,19 +55,5 @@ export class InProcessServer extends Server implements CustomTransportStrategy {
 
   unwrap<T>(): T {
     return this.broker as T;
-  }
-
-  private toTarget(topic: string, head: MessageHandler): DeliveryTarget {
-    const extras = (head.extras ?? {}) as StageExtras;
-    return {
-      stage: extras.stage ?? topic,
-      handle: async (message, record: TransportRecord) => {
-        // Several handlers may share a topic (Nest chains them); each must succeed.
-        for (let handler: MessageHandler | undefined = head; handler; handler = handler.next) {
-          const result = await handler(message, new InProcessContext([record]));
-          await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
-        }
-      },
-    };
   }
 }

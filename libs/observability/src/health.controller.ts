@@ -1,6 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
-import { ReadinessRegistry } from '@relay/observability';
+import { ReadinessRegistry } from './readiness-registry';
 
 /**
  * For SREs and orchestrators. Live: the process answers. Ready: every dependency this process hosts (transport,

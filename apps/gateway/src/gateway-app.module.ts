@@ -1,0 +1,26 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import type { CommonConfig } from '@relay/config';
+import { ObservabilityModule, RelayLoggerModule } from '@relay/observability';
+import { SessionStoreModule } from '@relay/session-store';
+import { RelayTransport, TransportModule } from '@relay/transport';
+import { join } from 'node:path';
+import type { GatewayConfig } from './gateway.config';
+import { GatewayModule } from './gateway.module';
+
+/** The gateway as its own process (distributed mode). */
+@Module({})
+export class GatewayAppModule {
+  static forRoot(config: { common: CommonConfig; gateway: GatewayConfig }, transport: RelayTransport): DynamicModule {
+    const dataDir = config.common.DATA_DIR;
+    return {
+      module: GatewayAppModule,
+      imports: [
+        RelayLoggerModule.forRoot({ level: config.common.LOG_LEVEL }),
+        ObservabilityModule.forRoot({ auditLogPath: join(dataDir, 'audit', 'audit.jsonl') }),
+        TransportModule.forRoot(transport),
+        SessionStoreModule.forRoot({ dataDir }),
+        GatewayModule.forRoot(config.gateway),
+      ],
+    };
+  }
+}

@@ -1,0 +1,25 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import type { CommonConfig } from '@relay/config';
+import { LlmConfig, LlmModule } from '@relay/llm';
+import { HealthModule, ObservabilityModule, RelayLoggerModule } from '@relay/observability';
+import { RelayTransport, TransportModule } from '@relay/transport';
+import { join } from 'node:path';
+import { LlmWorkerModule } from './llm-worker.module';
+
+/** The LLM worker as its own process (distributed mode). */
+@Module({})
+export class LlmWorkerAppModule {
+  static forRoot(config: { common: CommonConfig; llm: LlmConfig }, transport: RelayTransport): DynamicModule {
+    return {
+      module: LlmWorkerAppModule,
+      imports: [
+        RelayLoggerModule.forRoot({ level: config.common.LOG_LEVEL }),
+        ObservabilityModule.forRoot({ auditLogPath: join(config.common.DATA_DIR, 'audit', 'audit.jsonl') }),
+        TransportModule.forRoot(transport),
+        HealthModule,
+        LlmModule.forRoot(config.llm),
+        LlmWorkerModule,
+      ],
+    };
+  }
+}

@@ -1,0 +1,21 @@
+import 'reflect-metadata';
+import { commonConfigSchema, httpConfigSchema, parseEnv, readEnvironment } from '@relay/config';
+import { llmConfigSchema } from '@relay/llm';
+import { loadConfigOrExit, startApp } from '@relay/runtime';
+import { createTransport, kafkaConfigSchema } from '@relay/transport';
+import { LlmWorkerAppModule } from './llm-worker-app.module';
+
+/** `npm run start:llm-worker`: an LLM worker as its own process (any number of replicas). */
+async function bootstrap(): Promise<void> {
+  const env = readEnvironment();
+  const config = loadConfigOrExit(() => ({
+    common: parseEnv(commonConfigSchema, env),
+    http: parseEnv(httpConfigSchema, env),
+    llm: parseEnv(llmConfigSchema, env),
+    kafka: parseEnv(kafkaConfigSchema, env),
+  }));
+  const transport = createTransport(config.common, config.kafka, 'llm-worker');
+  await startApp({ name: 'llm-worker', module: LlmWorkerAppModule.forRoot(config, transport), transport, port: config.http.PORT, host: config.http.HOST });
+}
+
+void bootstrap();

@@ -1,0 +1,32 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import type { CommonConfig } from '@relay/config';
+import { EmbeddingsConfig, EmbeddingsModule } from '@relay/embeddings';
+import { LlmConfig, LlmModule } from '@relay/llm';
+import { HealthModule, ObservabilityModule, RelayLoggerModule } from '@relay/observability';
+import { RelayTransport, TransportModule } from '@relay/transport';
+import { VectorStoreModule } from '@relay/vector-store';
+import { join } from 'node:path';
+import type { PipelineConfig } from './pipeline.config';
+import { PipelineModule } from './pipeline.module';
+
+/** The pipeline as its own process (distributed mode): the stages PIPELINE_STAGES names and only the ports they use. */
+@Module({})
+export class PipelineAppModule {
+  static forRoot(config: { common: CommonConfig; pipeline: PipelineConfig; embeddings: EmbeddingsConfig; llm: LlmConfig }, transport: RelayTransport): DynamicModule {
+    const dataDir = config.common.DATA_DIR;
+    const stages = config.pipeline.PIPELINE_STAGES;
+    return {
+      module: PipelineAppModule,
+      imports: [
+        RelayLoggerModule.forRoot({ level: config.common.LOG_LEVEL }),
+        ObservabilityModule.forRoot({ auditLogPath: join(dataDir, 'audit', 'audit.jsonl') }),
+        TransportModule.forRoot(transport),
+        HealthModule,
+        ...(stages.includes('embedder') || stages.includes('retriever') ? [EmbeddingsModule.forRoot(config.embeddings)] : []),
+        ...(stages.includes('retriever') ? [VectorStoreModule.forRoot({ dataDir })] : []),
+        ...(stages.includes('prompt-builder') ? [LlmModule.forRoot(config.llm)] : []),
+        PipelineModule.forRoot(config.pipeline, { dataDir }),
+      ],
+    };
+  }
+}

@@ -1,0 +1,198 @@
+import { Logger } from '@nestjs/common';
+import { CustomTransportStrategy, Server } from '@nestjs/microservices';
+import { Consumer, EachMessagePayload, IHeaders, Kafka, Producer } from 'kafkajs';
+import { randomUUID } from 'node:crypto';
+import { nestHandlerTarget, StageExtras } from '../delivery/nest-handler-target';
+import { DeliveryTarget, RecordDispatcher } from '../delivery/record-dispatcher';
+import { RetryPolicy } from '../delivery/retry-policy';
+import type { TransportRecord } from '../transport-record';
+import { createKafka } from './kafka-client-factory';
+import { ensureTopics } from './kafka-topics';
+import type { KafkaConfig } from './kafka.config';
+
+export const KAFKA_TRANSPORT = Symbol('KAFKA_TRANSPORT');
+
+interface PartitionWork {
+  consumer: Consumer;
+  topic: string;
+  partition: number;
+  queue: Array<{ record: TransportRecord; offset: string }>;
+  running: boolean;
+  paused: boolean;
+  /** Bumped when the group rebalances: work fetched before then is no longer ours to commit. */
+  epoch: number;
+}
+
+/**
+ * Relay's Kafka transport for Nest microservices, on kafkajs. Unlike Nest's built-in Kafka server it never holds
+ * the fetch loop: each record is queued on its partition's own worker and the fetch returns at once, so a long
+ * handler (an LLM generation) neither blocks other partitions nor starves heartbeats (kafkajs #447). A partition's
+ * records are handled strictly in order, then committed one by one (at-least-once); a partition with too many
+ * records waiting is paused. Every record goes through the RecordDispatcher, so validation, retries and the
+ * dead-letter topic behave exactly as in the embedded default.
+ */
+export class KafkaServer extends Server implements CustomTransportStrategy {
+  override readonly transportId = KAFKA_TRANSPORT;
+  private readonly log = new Logger('KafkaTransport');
+  private readonly kafka: Kafka;
+  private readonly consumers: Consumer[] = [];
+  private readonly work = new Map<string, PartitionWork>();
+  private producer?: Producer;
+  private dispatcher?: RecordDispatcher;
+  private listening = false;
+  private closing = false;
+
+  constructor(
+    private readonly config: KafkaConfig,
+    private readonly retry: RetryPolicy,
+    /** The app's name, which names its consumer groups. */
+    private readonly app: string,
+    private readonly instanceId = randomUUID().slice(0, 8),
+  ) {
+    super();
+    this.kafka = createKafka(config, `${config.KAFKA_CLIENT_ID}-${app}`);
+  }
+
+  get isListening(): boolean {
+    return this.listening;
+  }
+
+  listen(callback: (err?: unknown) => void): void {
+    this.start().then(() => callback(), callback);
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    this.listening = false;
+    // Stop fetching, let each partition finish the record in hand, then leave the groups cleanly (kafkajs #701).
+    for (const w of this.work.values()) w.consumer.pause([{ topic: w.topic, partitions: [w.partition] }]);
+    const deadline = Date.now() + 20_000;
+    while ([...this.work.values()].some((w) => w.running) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await Promise.allSettled(this.consumers.map((c) => c.disconnect()));
+    await this.producer?.disconnect().catch(() => undefined);
+  }
+
+  on(): void {
+    // Connection problems surface through readiness and logs.
+  }
+
+  unwrap<T>(): T {
+    return this.kafka as T;
+  }
+
+  private async start(): Promise<void> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const created = await ensureTopics(admin, this.config.KAFKA_TOPIC_PARTITIONS, this.config.KAFKA_REPLICATION_FACTOR);
+      if (created.length) this.log.log({ msg: 'created topics', topics: created });
+    } finally {
+      await admin.disconnect();
+    }
+
+    // Dead letters are written by this server's own producer. No client-level retry on an idempotent producer.
+    this.producer = createKafka(this.config, `${this.config.KAFKA_CLIENT_ID}-${this.app}-dlq`, { retry: false }).producer({ idempotent: true });
+    await this.producer.connect();
+    const producer = this.producer;
+    this.dispatcher = new RecordDispatcher(
+      this.retry,
+      async (record) => {
+        await producer.send({ topic: record.topic, acks: -1, messages: [{ key: record.key, value: record.value, headers: record.headers }] });
+      },
+      { warn: (obj, msg) => this.log.warn({ ...obj, msg }), error: (obj, msg) => this.log.error({ ...obj, msg }) },
+    );
+
+    const groups = new Map<string, Map<string, DeliveryTarget>>();
+    for (const [topic, handler] of this.getHandlers()) {
+      const extras = (handler.extras ?? {}) as StageExtras;
+      const groupId =
+        extras.delivery === 'every-replica'
+          ? `${this.config.KAFKA_GROUP_PREFIX}-${this.app}-${this.instanceId}`
+          : `${this.config.KAFKA_GROUP_PREFIX}-${this.app}`;
+      if (!groups.has(groupId)) groups.set(groupId, new Map());
+      groups.get(groupId)!.set(topic, nestHandlerTarget(topic, handler, (result) => this.transformToObservable(result)));
+    }
+    for (const [groupId, targets] of groups) await this.consume(groupId, targets);
+    this.listening = true;
+  }
+
+  private async consume(groupId: string, targets: Map<string, DeliveryTarget>): Promise<void> {
+    const everyReplica = groupId.endsWith(this.instanceId);
+    const consumer = this.kafka.consumer({
+      groupId,
+      sessionTimeout: this.config.KAFKA_SESSION_TIMEOUT_MS,
+      heartbeatInterval: this.config.KAFKA_HEARTBEAT_INTERVAL_MS,
+      maxWaitTimeInMs: this.config.KAFKA_MAX_WAIT_MS,
+      allowAutoTopicCreation: false,
+    });
+    this.consumers.push(consumer);
+    await consumer.connect();
+    // A replica's private group starts at the end: it delivers what arrives from now on.
+    await consumer.subscribe({ topics: [...targets.keys()], fromBeginning: !everyReplica });
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      // After a rebalance the group resumes from committed offsets: drop what we buffered, it comes again.
+      for (const w of this.work.values()) {
+        if (w.consumer !== consumer) continue;
+        w.epoch++;
+        w.queue = [];
+        if (w.paused) {
+          w.paused = false;
+          consumer.resume([{ topic: w.topic, partitions: [w.partition] }]);
+        }
+      }
+    });
+    await consumer.run({
+      autoCommit: false,
+      partitionsConsumedConcurrently: this.config.KAFKA_PARTITIONS_CONCURRENTLY,
+      eachMessage: async (payload) => this.enqueue(consumer, payload, targets.get(payload.topic)),
+    });
+  }
+
+  private enqueue(consumer: Consumer, { topic, partition, message }: EachMessagePayload, target: DeliveryTarget | undefined): void {
+    if (this.closing) return;
+    const key = `${topic}/${partition}/${this.consumers.indexOf(consumer)}`;
+    let w = this.work.get(key);
+    if (!w) {
+      w = { consumer, topic, partition, queue: [], running: false, paused: false, epoch: 0 };
+      this.work.set(key, w);
+    }
+    w.queue.push({
+      offset: message.offset,
+      record: { topic, key: message.key?.toString() ?? '', value: message.value?.toString() ?? '', headers: headersOf(message.headers) },
+    });
+    if (!w.paused && w.queue.length >= this.config.KAFKA_MAX_BUFFERED_PER_PARTITION) {
+      w.paused = true;
+      consumer.pause([{ topic, partitions: [partition] }]);
+    }
+    if (!w.running) void this.drain(w, target);
+  }
+
+  private async drain(w: PartitionWork, target: DeliveryTarget | undefined): Promise<void> {
+    w.running = true;
+    try {
+      while (w.queue.length > 0 && !this.closing) {
+        const item = w.queue[0];
+        const epoch = w.epoch;
+        // The dispatcher never throws: a record that keeps failing ends in chat.dlq and its offset is committed.
+        await this.dispatcher!.dispatch(item.record, target);
+        if (w.epoch !== epoch) continue; // rebalanced meanwhile: this record will be delivered again
+        await w.consumer
+          .commitOffsets([{ topic: w.topic, partition: w.partition, offset: (BigInt(item.offset) + 1n).toString() }])
+          .catch((err: Error) => this.log.warn({ msg: 'commit failed; the record may be handled again', err: err.message }));
+        w.queue.shift();
+        if (w.paused && w.queue.length <= this.config.KAFKA_MAX_BUFFERED_PER_PARTITION / 2) {
+          w.paused = false;
+          w.consumer.resume([{ topic: w.topic, partitions: [w.partition] }]);
+        }
+      }
+    } finally {
+      w.running = false;
+    }
+  }
+}
+
+function headersOf(headers: IHeaders | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers ?? {})) if (v !== undefined) out[k] = Array.isArray(v) ? String(v[0]) : v.toString();
+  return out;
+}
