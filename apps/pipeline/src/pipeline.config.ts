@@ -1,5 +1,5 @@
 import { boolVar, enumVar, intVar, numberVar, stringVar } from '@relay/config';
-import { llmConfigSchema } from '@relay/llm';
+import { llmConfigFields } from '@relay/llm';
 import { z } from 'zod';
 
 export const PIPELINE_STAGE_NAMES = ['preprocessor', 'embedder', 'retriever', 'prompt-builder'] as const;
@@ -22,7 +22,7 @@ export const pipelineConfigSchema = z
     SEED_KNOWLEDGE_BASE: boolVar(true),
   })
   // The prompt builder keeps room for the answer the LLM worker will generate.
-  .extend(llmConfigSchema.pick({ LLM_MAX_TOKENS: true }).shape);
+  .extend(llmConfigFields.pick({ LLM_MAX_TOKENS: true }).shape);
 export type PipelineConfig = z.infer<typeof pipelineConfigSchema>;
 
 export const PIPELINE_CONFIG = Symbol('PIPELINE_CONFIG');

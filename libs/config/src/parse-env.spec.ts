@@ -1,3 +1,4 @@
+import { llmConfigSchema } from '../../llm/src/llm.config';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -109,5 +110,13 @@ describe('readEnvironment', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('parseEnv across fields', () => {
+  it('names the variable of a cross-field rule and shows its value when it is not a secret', () => {
+    expect(() => parseEnv(llmConfigSchema, { LLM_MAX_TOKENS: '4096', LLM_CONTEXT_SIZE: '2048' })).toThrow(
+      'LLM_MAX_TOKENS: must be less than LLM_CONTEXT_SIZE (2048), leaving room for the prompt (got "4096")',
+    );
   });
 });

@@ -35,7 +35,7 @@ export function parseEnv<S extends z.ZodObject>(schema: S, env: Env): z.infer<S>
       const variable = String(issue.path[0] ?? '?');
       const got = picked[variable];
       // A secret's value is never echoed, not even a wrong one.
-      const shown = /SECRET|PASSWORD|TOKEN|KEY/.test(variable) ? `${got?.length} characters` : `"${got}"`;
+      const shown = /SECRET|PASSWORD|_TOKEN$|API_KEY/.test(variable) ? `${got?.length} characters` : `"${got}"`;
       return { variable, reason: `${issue.message}${got === undefined ? ' (not set)' : ` (got ${shown})`}` };
     }),
   );
