@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gatewayConfigSchema } from '../../apps/gateway/src/gateway.config';
 import { GatewayModule } from '../../apps/gateway/src/gateway.module';
+import { llmWorkerConfigSchema } from '../../apps/llm-worker/src/llm-worker.config';
 import { LlmWorkerModule } from '../../apps/llm-worker/src/llm-worker.module';
 import { pipelineConfigSchema } from '../../apps/pipeline/src/pipeline.config';
 import { PipelineModule } from '../../apps/pipeline/src/pipeline.module';
@@ -56,7 +57,7 @@ export async function startMediumRelay(env: Record<string, string> = {}): Promis
       FakePortsModule,
       GatewayModule.forRoot(parseEnv(gatewayConfigSchema, all)),
       PipelineModule.forRoot(parseEnv(pipelineConfigSchema, all), { dataDir }),
-      LlmWorkerModule,
+      LlmWorkerModule.forRoot(parseEnv(llmWorkerConfigSchema, all)),
     ],
   };
   const app = await NestFactory.create(root, { logger: false });

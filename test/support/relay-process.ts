@@ -31,12 +31,18 @@ export class RelayProcess {
     readonly port: number,
     readonly dataDir: string,
     private readonly env: Record<string, string>,
+    private readonly entry: string,
   ) {
     this.baseUrl = `http://127.0.0.1:${port}`;
   }
 
-  static async start(env: Record<string, string> = {}, dataDir = mkdtempSync(join(tmpdir(), 'relay-e2e-'))): Promise<RelayProcess> {
-    const relay = new RelayProcess(await freePort(), dataDir, env);
+  /** `entry` is a built main under dist/: the embedded app by default, or one app of the distributed mode. */
+  static async start(
+    env: Record<string, string> = {},
+    dataDir = mkdtempSync(join(tmpdir(), 'relay-e2e-')),
+    entry = 'apps/relay/src/main.js',
+  ): Promise<RelayProcess> {
+    const relay = new RelayProcess(await freePort(), dataDir, env, entry);
     await relay.launch();
     return relay;
   }
@@ -44,6 +50,11 @@ export class RelayProcess {
   async restart(): Promise<void> {
     await this.stop();
     await this.launch();
+  }
+
+  /** Ends the process at once, as a crash would (SIGKILL): no shutdown hooks, nothing committed. */
+  kill(): void {
+    this.child?.kill('SIGKILL');
   }
 
   async stop(): Promise<void> {
@@ -57,7 +68,7 @@ export class RelayProcess {
   }
 
   private async launch(): Promise<void> {
-    this.child = spawn(process.execPath, [join(ROOT, 'dist/apps/relay/src/main.js')], {
+    this.child = spawn(process.execPath, [join(ROOT, 'dist', this.entry)], {
       cwd: ROOT,
       env: {
         PATH: process.env.PATH ?? '',

@@ -3,6 +3,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { HealthModule } from '@relay/observability';
 import { ChatResponsesHandler } from './chat/chat-responses.handler';
 import { ChatGateway } from './chat/chat.gateway';
+import { DeliveryTracker } from './chat/delivery-tracker';
 import { DeadLetterHandler } from './chat/dead-letter.handler';
 import { GATEWAY_CONFIG, GatewayConfig } from './gateway.config';
 import { RelayExceptionFilter } from './http/relay-exception.filter';
@@ -25,6 +26,7 @@ export class GatewayModule {
         { provide: APP_FILTER, useClass: RelayExceptionFilter },
         SessionManager,
         ChatGateway,
+        { provide: DeliveryTracker, useFactory: () => new DeliveryTracker() },
       ],
     };
   }

@@ -4,12 +4,13 @@ import { LlmConfig, LlmModule } from '@relay/llm';
 import { HealthModule, ObservabilityModule, RelayLoggerModule } from '@relay/observability';
 import { RelayTransport, TransportModule } from '@relay/transport';
 import { join } from 'node:path';
+import { LlmWorkerConfig } from './llm-worker.config';
 import { LlmWorkerModule } from './llm-worker.module';
 
 /** The LLM worker as its own process (distributed mode). */
 @Module({})
 export class LlmWorkerAppModule {
-  static forRoot(config: { common: CommonConfig; llm: LlmConfig }, transport: RelayTransport): DynamicModule {
+  static forRoot(config: { common: CommonConfig; llm: LlmConfig; llmWorker: LlmWorkerConfig }, transport: RelayTransport): DynamicModule {
     return {
       module: LlmWorkerAppModule,
       imports: [
@@ -18,7 +19,7 @@ export class LlmWorkerAppModule {
         TransportModule.forRoot(transport),
         HealthModule,
         LlmModule.forRoot(config.llm),
-        LlmWorkerModule,
+        LlmWorkerModule.forRoot(config.llmWorker),
       ],
     };
   }

@@ -4,6 +4,7 @@ import { llmConfigSchema } from '@relay/llm';
 import { loadConfigOrExit, startApp } from '@relay/runtime';
 import { createTransport, kafkaConfigSchema } from '@relay/transport';
 import { LlmWorkerAppModule } from './llm-worker-app.module';
+import { llmWorkerConfigSchema } from './llm-worker.config';
 
 /** `npm run start:llm-worker`: an LLM worker as its own process (any number of replicas). */
 async function bootstrap(): Promise<void> {
@@ -12,6 +13,7 @@ async function bootstrap(): Promise<void> {
     common: parseEnv(commonConfigSchema, env),
     http: parseEnv(httpConfigSchema, env),
     llm: parseEnv(llmConfigSchema, env),
+    llmWorker: parseEnv(llmWorkerConfigSchema, env),
     kafka: parseEnv(kafkaConfigSchema, env),
   }));
   const transport = createTransport(config.common, config.kafka, 'llm-worker');

@@ -3,6 +3,7 @@ import { pipelineConfigSchema } from '../../pipeline/src/pipeline.config';
 import { commonConfigSchema, ConfigError, Env, parseEnv } from '@relay/config';
 import { embeddingsConfigSchema } from '@relay/embeddings';
 import { llmConfigSchema } from '@relay/llm';
+import { llmWorkerConfigSchema } from '../../llm-worker/src/llm-worker.config';
 import { kafkaConfigSchema } from '@relay/transport';
 
 /** Everything the embedded default reads from the environment, validated up front, every problem reported at once. */
@@ -22,6 +23,7 @@ export function loadRelayConfig(env: Env) {
     gateway: parse(() => parseEnv(gatewayConfigSchema, env)),
     pipeline: parse(() => parseEnv(pipelineConfigSchema, env)),
     llm: parse(() => parseEnv(llmConfigSchema, env)),
+    llmWorker: parse(() => parseEnv(llmWorkerConfigSchema, env)),
     embeddings: parse(() => parseEnv(embeddingsConfigSchema, env)),
     kafka: parse(() => parseEnv(kafkaConfigSchema, env)),
   };

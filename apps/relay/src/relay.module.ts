@@ -31,7 +31,7 @@ export class RelayModule {
         LlmModule.forRoot(config.llm),
         GatewayModule.forRoot(config.gateway),
         PipelineModule.forRoot(config.pipeline, { dataDir }),
-        LlmWorkerModule,
+        LlmWorkerModule.forRoot(config.llmWorker),
       ],
     };
   }

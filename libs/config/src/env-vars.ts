@@ -27,3 +27,9 @@ export const enumVar = <const T extends readonly [string, ...string[]]>(values: 
   z.enum(values, { message: `must be one of ${values.join(', ')}` }).default(fallback as never);
 
 export const stringVar = (fallback: string) => z.string().min(1).default(fallback);
+
+/** A string that may be left empty: the empty string means "not set", and the reader of the config decides what that implies. */
+export const optionalStringVar = () => z.string().default('');
+
+/** An http(s) URL, e.g. an API base such as http://127.0.0.1:8080/v1. */
+export const urlVar = (fallback: string) => z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).default(fallback);

@@ -11,12 +11,14 @@ export const CLIENT_EVENTS = {
   send: 'chat:send',
   cancel: 'chat:cancel',
   history: 'chat:history',
+  resume: 'chat:resume',
 } as const;
 
 export const SERVER_EVENTS = {
   chunk: 'chat:chunk',
   done: 'chat:done',
   error: 'chat:error',
+  restart: 'chat:restart',
 } as const;
 
 const id = z.string().trim().min(1).max(100);
@@ -31,6 +33,9 @@ export type ChatSend = z.infer<typeof chatSendSchema>;
 
 export const chatCancelSchema = z.object({ messageId: id });
 export type ChatCancel = z.infer<typeof chatCancelSchema>;
+
+export const chatResumeSchema = z.object({ sessionId: id, messageId: id, fromSeq: z.number().int().nonnegative() });
+export type ChatResume = z.infer<typeof chatResumeSchema>;
 
 export const chatHistoryRequestSchema = z.object({ sessionId: id });
 export type ChatHistoryRequest = z.infer<typeof chatHistoryRequestSchema>;
@@ -79,6 +84,12 @@ export interface ChatDoneEvent {
   timings: ChatTimings;
 }
 
+/** The answer is being generated again from the start (its worker died): drop what was shown; seq restarts at 0. */
+export interface ChatRestartEvent {
+  sessionId: string;
+  messageId: string;
+}
+
 export interface ChatErrorEvent {
   sessionId: string;
   messageId: string | null;
@@ -91,10 +102,12 @@ export interface ClientToServerEvents {
   'chat:send': (payload: ChatSend, ack: (res: Ack<{ messageId: string }>) => void) => void;
   'chat:cancel': (payload: ChatCancel, ack: (res: Ack) => void) => void;
   'chat:history': (payload: ChatHistoryRequest, ack: (res: Ack<{ messages: HistoryMessage[] }>) => void) => void;
+  'chat:resume': (payload: ChatResume, ack: (res: Ack<{ replayed: number; state: 'streaming' | 'done' | 'unknown' }>) => void) => void;
 }
 
 export interface ServerToClientEvents {
   'chat:chunk': (event: ChatChunkEvent) => void;
   'chat:done': (event: ChatDoneEvent) => void;
   'chat:error': (event: ChatErrorEvent) => void;
+  'chat:restart': (event: ChatRestartEvent) => void;
 }

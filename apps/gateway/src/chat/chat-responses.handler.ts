@@ -4,6 +4,7 @@ import { ChatResponse, Delivered, nowMs, ResponseDone, SERVER_EVENTS, stageTimin
 import { AuditLog } from '@relay/observability';
 import { SessionManager } from '../session/session-manager';
 import { ChatGateway } from './chat.gateway';
+import { DeliveryTracker } from './delivery-tracker';
 
 /**
  * Delivers chat.responses to the sockets of their session: chunks in seq order and once each, then the done event
@@ -17,6 +18,7 @@ export class ChatResponsesHandler {
     private readonly sessions: SessionManager,
     private readonly gateway: ChatGateway,
     private readonly audit: AuditLog,
+    private readonly tracker: DeliveryTracker,
   ) {}
 
   // Every gateway replica sees every answer and delivers it to the sockets it holds.
@@ -30,14 +32,16 @@ export class ChatResponsesHandler {
         await this.sessions.recordUserTurn(sessionId, messageId, body.text, response.createdAt);
         return;
       case 'chunk': {
+        const event = { sessionId, messageId, seq: body.seq, delta: body.delta };
+        const verdict = this.tracker.chunk(event, body.generationId);
+        if (verdict === 'duplicate') return;
         const inFlight = this.sessions.inFlightMessage(messageId);
-        if (inFlight) {
-          // At-least-once delivery upstream: a seq we already delivered is a duplicate.
-          if (body.seq < inFlight.nextSeq) return;
-          inFlight.nextSeq = body.seq + 1;
-          inFlight.firstChunkAt ??= nowMs();
+        if (inFlight) inFlight.firstChunkAt ??= nowMs();
+        if (verdict === 'restart') {
+          this.logger.warn({ msg: 'answer restarted by another worker' });
+          this.gateway.emitToSession(sessionId, SERVER_EVENTS.restart, { sessionId, messageId });
         }
-        this.gateway.emitToSession(sessionId, SERVER_EVENTS.chunk, { sessionId, messageId, seq: body.seq, delta: body.delta });
+        this.gateway.emitToSession(sessionId, SERVER_EVENTS.chunk, event);
         return;
       }
       case 'done':
@@ -59,7 +63,22 @@ export class ChatResponsesHandler {
       firstTokenMs: inFlight?.firstChunkAt !== undefined ? inFlight.firstChunkAt - inFlight.acceptedAt : null,
       totalMs: inFlight ? now - inFlight.acceptedAt : 0,
     };
+    const event = {
+      sessionId,
+      messageId,
+      text: body.text,
+      finishReason: body.finishReason,
+      citations: body.citations,
+      moderation: body.moderation,
+      usage: body.usage,
+      model: body.model,
+      timings,
+    };
+    if (!this.tracker.done(event)) return;
+    const owned = this.sessions.inFlightMessage(messageId) !== undefined;
     await this.sessions.finish(sessionId, messageId, { text: body.text, finishReason: body.finishReason, citations: body.citations });
+    this.gateway.emitToSession(sessionId, SERVER_EVENTS.done, event);
+    if (!owned) return;
     this.audit.record({
       kind: 'interaction',
       sessionId,
@@ -72,16 +91,5 @@ export class ChatResponsesHandler {
       totalMs: Math.round(timings.totalMs),
     });
     this.logger.log({ msg: 'answered', finishReason: body.finishReason, completionTokens: body.usage.completionTokens, totalMs: Math.round(timings.totalMs) });
-    this.gateway.emitToSession(sessionId, SERVER_EVENTS.done, {
-      sessionId,
-      messageId,
-      text: body.text,
-      finishReason: body.finishReason,
-      citations: body.citations,
-      moderation: body.moderation,
-      usage: body.usage,
-      model: body.model,
-      timings,
-    });
   }
 }

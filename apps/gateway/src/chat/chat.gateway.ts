@@ -14,6 +14,7 @@ import {
   CHAT_NAMESPACE,
   chatCancelSchema,
   chatHistoryRequestSchema,
+  chatResumeSchema,
   chatSendSchema,
   ClientToServerEvents,
   CLIENT_EVENTS,
@@ -27,6 +28,7 @@ import { randomUUID } from 'node:crypto';
 import type { Namespace, Socket } from 'socket.io';
 import { GATEWAY_CONFIG, GatewayConfig } from '../gateway.config';
 import { SessionManager } from '../session/session-manager';
+import { DeliveryTracker } from './delivery-tracker';
 import { TokenBucket } from './rate-limiter';
 import { parsePayload, toErrorAck } from './socket-errors';
 
@@ -54,6 +56,7 @@ export class ChatGateway implements OnGatewayInit<ChatNamespace>, OnGatewayConne
 
   constructor(
     private readonly sessions: SessionManager,
+    private readonly tracker: DeliveryTracker,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
 
@@ -111,6 +114,30 @@ export class ChatGateway implements OnGatewayInit<ChatNamespace>, OnGatewayConne
       const { sessionId } = parsePayload(chatHistoryRequestSchema, body);
       await this.sessions.authorize(socket.data.sessionId, sessionId);
       return { messages: await this.sessions.history(sessionId) };
+    });
+  }
+
+  /**
+   * A client that lost its connection mid-answer (or moved to another replica) asks for what it missed: the chunks
+   * from `fromSeq` on, and chat:done if the answer is complete, sent before the ack. `unknown` means this gateway
+   * has no record of the answer in flight: read the history instead.
+   */
+  @SubscribeMessage(CLIENT_EVENTS.resume)
+  async resume(
+    @ConnectedSocket() socket: ChatSocket,
+    @MessageBody() body: unknown,
+    @AckParam() ack: AckFn<{ replayed: number; state: 'streaming' | 'done' | 'unknown' }>,
+  ): Promise<void> {
+    await this.answer(socket, ack, async () => {
+      const { sessionId, messageId, fromSeq } = parsePayload(chatResumeSchema, body);
+      await this.sessions.authorize(socket.data.sessionId, sessionId);
+      const replay = this.tracker.replay(messageId, fromSeq);
+      // Never replay another session's answer, whatever message id is asked for.
+      const owner = replay?.done?.sessionId ?? replay?.chunks[0]?.sessionId;
+      if (!replay || owner !== sessionId) return { replayed: 0, state: 'unknown' as const };
+      for (const chunk of replay.chunks) socket.emit(SERVER_EVENTS.chunk, chunk);
+      if (replay.done) socket.emit(SERVER_EVENTS.done, replay.done);
+      return { replayed: replay.chunks.length, state: replay.done ? ('done' as const) : ('streaming' as const) };
     });
   }
 

@@ -21,6 +21,8 @@ export interface InFlightMessage {
   /** The next chunk seq to deliver; lower ones were delivered already (duplicates are dropped). */
   nextSeq: number;
   firstChunkAt?: number;
+  /** The user's turn is in the history (a redelivered `accepted` must not add it twice). */
+  userRecorded?: boolean;
   /** Resolves once the client has its ack: nothing about the message may reach it before its messageId does. */
   acknowledged: Promise<void>;
   markAcknowledged(): void;
@@ -118,7 +120,9 @@ export class SessionManager {
   /** The pre-processor accepted the message: keep the user's turn as the pipeline saw it (masked if it was). */
   async recordUserTurn(sessionId: string, messageId: string, text: string, createdAt: string): Promise<void> {
     // Every gateway replica sees every response; the one that accepted the message keeps its history.
-    if (!this.inFlight.has(messageId)) return;
+    const message = this.inFlight.get(messageId);
+    if (!message || message.userRecorded) return;
+    message.userRecorded = true;
     await this.store.appendMessage(sessionId, { messageId, role: 'user', text, createdAt });
   }
 

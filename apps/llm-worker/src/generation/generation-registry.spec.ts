@@ -79,3 +79,13 @@ describe('GenerationRegistry', () => {
     expect(signal.aborted).toBe(false);
   });
 });
+
+describe('GenerationRegistry answered messages', () => {
+  it('remembers which messages were answered so a redelivered prompt is skipped', () => {
+    const registry = new GenerationRegistry();
+    expect(registry.wasAnswered('m1')).toBe(false);
+    registry.markAnswered('m1');
+    expect(registry.wasAnswered('m1')).toBe(true);
+    expect(registry.wasAnswered('m2')).toBe(false);
+  });
+});

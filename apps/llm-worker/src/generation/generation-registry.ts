@@ -5,6 +5,7 @@
 export class GenerationRegistry {
   private readonly active = new Map<string, AbortController>();
   private readonly cancelledEarly = new Map<string, number>();
+  private readonly answered = new Set<string>();
 
   constructor(
     private readonly rememberMs = 10 * 60_000,
@@ -33,6 +34,17 @@ export class GenerationRegistry {
     this.forgetOld();
     this.cancelledEarly.set(messageId, this.now());
     return 'remembered';
+  }
+
+  /** The answer went out; a redelivered copy of its prompt must not be generated again. */
+  markAnswered(messageId: string): void {
+    this.answered.add(messageId);
+    // Sets iterate in insertion order: forget the oldest beyond a bound.
+    if (this.answered.size > 10_000) this.answered.delete(this.answered.values().next().value!);
+  }
+
+  wasAnswered(messageId: string): boolean {
+    return this.answered.has(messageId);
   }
 
   get activeCount(): number {

@@ -1,8 +1,11 @@
 import { Controller, Inject, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { ChatControl, ChatPrompt, Delivered, forwardEnvelope, nowMs, replyEnvelope, TOPICS } from '@relay/contracts';
 import { LLM, Llm } from '@relay/llm';
 import { TopicPublisher } from '@relay/transport';
+import { LLM_WORKER_CONFIG, LlmWorkerConfig } from '../llm-worker.config';
+import { ChunkCoalescer } from './chunk-coalescer';
 import { GenerationRegistry } from './generation-registry';
 
 /**
@@ -17,15 +20,26 @@ export class GenerationHandler {
     private readonly publisher: TopicPublisher,
     @Inject(LLM) private readonly llm: Llm,
     private readonly registry: GenerationRegistry,
+    @Inject(LLM_WORKER_CONFIG) private readonly config: LlmWorkerConfig,
   ) {}
 
   @EventPattern(TOPICS.prompts, { stage: 'llm-worker' })
   async generate(@Payload() prompt: Delivered<ChatPrompt>): Promise<void> {
+    // At-least-once delivery: a prompt seen again after its answer went out is not generated twice.
+    if (this.registry.wasAnswered(prompt.messageId)) {
+      this.logger.log({ msg: 'duplicate prompt skipped' });
+      return;
+    }
     const signal = this.registry.start(prompt.messageId);
+    const generationId = randomUUID();
     let seq = 0;
     let firstTokenAt: number | undefined;
     // Chunks are published in order, without holding up the model between tokens.
     let publishing: Promise<void> = Promise.resolve();
+    const coalescer = new ChunkCoalescer(this.config.STREAM_COALESCE_MS, this.config.STREAM_COALESCE_MAX_PIECES, (delta) => {
+      const chunk = replyEnvelope(prompt, { type: 'chunk' as const, generationId, seq: seq++, delta });
+      publishing = publishing.then(() => this.publisher.publish(TOPICS.responses, chunk));
+    });
     try {
       const result = signal.aborted
         ? { text: '', finishReason: 'cancelled' as const, promptTokens: prompt.payload.promptTokens, completionTokens: 0 }
@@ -35,14 +49,15 @@ export class GenerationHandler {
             onDelta: (delta) => {
               if (!delta) return;
               firstTokenAt ??= nowMs();
-              const chunk = replyEnvelope(prompt, { type: 'chunk' as const, seq: seq++, delta });
-              publishing = publishing.then(() => this.publisher.publish(TOPICS.responses, chunk));
+              coalescer.push(delta);
             },
           });
+      coalescer.flush();
       await publishing;
       const citations = prompt.payload.sources.map((s) => ({ ...s, cited: result.text.includes(`[${s.n}]`) }));
       const done = forwardEnvelope(prompt, 'llm-worker', {
         type: 'done' as const,
+        generationId,
         text: result.text,
         chunks: seq,
         finishReason: result.finishReason,
@@ -53,6 +68,7 @@ export class GenerationHandler {
         firstTokenMs: firstTokenAt === undefined ? null : firstTokenAt - prompt.receivedAt,
       });
       await this.publisher.publish(TOPICS.responses, done);
+      this.registry.markAnswered(prompt.messageId);
       this.logger.log({ msg: 'generated', finishReason: result.finishReason, completionTokens: result.completionTokens });
     } finally {
       this.registry.finish(prompt.messageId);

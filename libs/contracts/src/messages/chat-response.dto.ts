@@ -22,12 +22,15 @@ export const responseAcceptedSchema = z.object({
 /** A piece of the answer; `seq` counts from 0 per message with no gaps. */
 export const responseChunkSchema = z.object({
   type: z.literal('chunk'),
+  /** One attempt at generating the answer. A new id with seq 0 means another worker started over. */
+  generationId: z.string().min(1).max(100),
   seq: z.number().int().nonnegative(),
   delta: z.string(),
 });
 
 export const responseDoneSchema = z.object({
   type: z.literal('done'),
+  generationId: z.string().min(1).max(100),
   text: z.string(),
   /** How many chunks came before this record, so a receiver can tell it has them all. */
   chunks: z.number().int().nonnegative(),

@@ -1,9 +1,10 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type { LlmMessage } from '@relay/contracts';
 import { basename } from 'node:path';
-import type { ChatHistoryItem, LlamaChat, LlamaContext, LlamaModel } from 'node-llama-cpp' with { 'resolution-mode': 'import' };
+import type { LlamaChat, LlamaContext, LlamaModel } from 'node-llama-cpp' with { 'resolution-mode': 'import' };
 import type { LlmConfig } from '../llm.config';
 import type { Generation, GenerateOptions, Llm, PromptTokenizer } from '../llm.port';
+import { toChatHistory } from './chat-history';
 
 /**
  * A GGUF model run in-process by node-llama-cpp on the CPU. One model and one context per process, with
@@ -60,7 +61,7 @@ export class NodeLlamaCppLlm implements Llm, PromptTokenizer, OnModuleInit, OnMo
 
   countPromptTokens(messages: LlmMessage[]): number {
     const chat = this.anyChat();
-    const { contextText } = chat.chatWrapper.generateContextState({ chatHistory: toHistory(messages) });
+    const { contextText } = chat.chatWrapper.generateContextState({ chatHistory: toChatHistory(messages) });
     return contextText.tokenize(this.model!.tokenizer).length;
   }
 
@@ -69,7 +70,7 @@ export class NodeLlamaCppLlm implements Llm, PromptTokenizer, OnModuleInit, OnMo
     try {
       let completionTokens = 0;
       const promptTokens = this.countPromptTokens(messages);
-      const result = await chat.generateResponse(toHistory(messages), {
+      const result = await chat.generateResponse(toChatHistory(messages), {
         maxTokens: options.maxTokens,
         temperature: this.config.LLM_TEMPERATURE,
         signal: options.signal,
@@ -113,13 +114,4 @@ export class NodeLlamaCppLlm implements Llm, PromptTokenizer, OnModuleInit, OnMo
     this.busy.delete(chat);
     this.idle.push(chat);
   }
-}
-
-/** Our messages in node-llama-cpp's history format, ending with the empty model turn to be generated. */
-function toHistory(messages: LlmMessage[]): ChatHistoryItem[] {
-  const history: ChatHistoryItem[] = messages.map((m) =>
-    m.role === 'assistant' ? { type: 'model', response: [m.content] } : { type: m.role, text: m.content },
-  );
-  history.push({ type: 'model', response: [] });
-  return history;
 }

@@ -1,0 +1,41 @@
+import type { ChatDoneEvent } from '@relay/contracts';
+import { DeliveryTracker } from './delivery-tracker';
+
+const chunk = (seq: number, delta = `d${seq}`) => ({ sessionId: 's', messageId: 'm', seq, delta });
+const done = { sessionId: 's', messageId: 'm', text: 'd0d1' } as ChatDoneEvent;
+
+describe('DeliveryTracker', () => {
+  it('delivers each seq of a generation once, in order', () => {
+    const t = new DeliveryTracker();
+    expect([0, 1, 1, 0, 2].map((s) => t.chunk(chunk(s), 'g1'))).toEqual(['deliver', 'deliver', 'duplicate', 'duplicate', 'deliver']);
+  });
+
+  it('restarts when a new generation starts at seq 0 and drops stale pieces of the old one', () => {
+    const t = new DeliveryTracker();
+    t.chunk(chunk(0), 'g1');
+    t.chunk(chunk(1), 'g1');
+    expect(t.chunk(chunk(2), 'g2')).toBe('duplicate');
+    expect(t.chunk(chunk(0, 'again'), 'g2')).toBe('restart');
+    expect(t.chunk(chunk(2), 'g1')).toBe('duplicate');
+    expect(t.replay('m', 0)?.chunks.map((c) => c.delta)).toEqual(['again']);
+  });
+
+  it('delivers done once and replays chunks from a seq with the done event', () => {
+    const t = new DeliveryTracker();
+    [0, 1, 2].forEach((s) => t.chunk(chunk(s), 'g'));
+    expect(t.done(done)).toBe(true);
+    expect(t.done(done)).toBe(false);
+    expect(t.chunk(chunk(3), 'g')).toBe('duplicate');
+    const replay = t.replay('m', 1)!;
+    expect(replay.chunks.map((c) => c.seq)).toEqual([1, 2]);
+    expect(replay.done).toBe(done);
+    expect(t.replay('other', 0)).toBeUndefined();
+  });
+
+  it('forgets the oldest answers beyond its capacity', () => {
+    const t = new DeliveryTracker(2);
+    ['a', 'b', 'c'].forEach((id) => t.chunk({ ...chunk(0), messageId: id }, 'g'));
+    expect(t.replay('a', 0)).toBeUndefined();
+    expect(t.replay('c', 0)?.chunks).toHaveLength(1);
+  });
+});

@@ -1,0 +1,65 @@
+import type { ChatChunkEvent, ChatDoneEvent } from '@relay/contracts';
+
+interface MessageDelivery {
+  generationId: string;
+  nextSeq: number;
+  /** What was delivered of the current generation, for a client that reconnects and resumes. */
+  chunks: ChatChunkEvent[];
+  done?: ChatDoneEvent;
+}
+
+export type ChunkVerdict = 'deliver' | 'duplicate' | 'restart';
+
+/**
+ * What this gateway has delivered of each recent answer. Upstream delivery is at-least-once, so the same chunk can
+ * arrive twice (a redelivered record, a regenerated answer): each (generation, seq) is delivered once and in order.
+ * A chunk with seq 0 from a new generation means another worker took the answer over: the client is told to start
+ * over. The delivered chunks are kept so a client that reconnects (to this or any replica, since every replica
+ * sees every answer) can resume from its last seq without gaps or repeats.
+ */
+export class DeliveryTracker {
+  private readonly messages = new Map<string, MessageDelivery>();
+
+  constructor(private readonly capacity = 10_000) {}
+
+  chunk(event: ChatChunkEvent, generationId: string): ChunkVerdict {
+    const state = this.messages.get(event.messageId);
+    if (!state) {
+      this.remember(event.messageId, { generationId, nextSeq: event.seq + 1, chunks: [event] });
+      return 'deliver';
+    }
+    if (state.done) return 'duplicate';
+    if (generationId !== state.generationId) {
+      // Old generations' leftovers are dropped; a new one starting over restarts the answer.
+      if (event.seq !== 0) return 'duplicate';
+      Object.assign(state, { generationId, nextSeq: 1, chunks: [event] });
+      return 'restart';
+    }
+    if (event.seq < state.nextSeq) return 'duplicate';
+    state.nextSeq = event.seq + 1;
+    state.chunks.push(event);
+    return 'deliver';
+  }
+
+  /** True the first time an answer completes; a repeated done is a duplicate. */
+  done(event: ChatDoneEvent): boolean {
+    const state = this.messages.get(event.messageId);
+    if (state?.done) return false;
+    if (state) state.done = event;
+    else this.remember(event.messageId, { generationId: '', nextSeq: 0, chunks: [], done: event });
+    return true;
+  }
+
+  /** The chunks from `fromSeq` on and the done event if the answer is complete; undefined if unknown here. */
+  replay(messageId: string, fromSeq: number): { chunks: ChatChunkEvent[]; done?: ChatDoneEvent } | undefined {
+    const state = this.messages.get(messageId);
+    if (!state) return undefined;
+    return { chunks: state.chunks.filter((c) => c.seq >= fromSeq), done: state.done };
+  }
+
+  private remember(messageId: string, state: MessageDelivery): void {
+    this.messages.set(messageId, state);
+    // Maps iterate in insertion order: the first key is the oldest.
+    while (this.messages.size > this.capacity) this.messages.delete(this.messages.keys().next().value!);
+  }
+}

@@ -1,0 +1,12 @@
+import { intVar } from '@relay/config';
+import { z } from 'zod';
+
+export const llmWorkerConfigSchema = z.object({
+  /** A chunk record is published once this many ms passed since its first piece of text… */
+  STREAM_COALESCE_MS: intVar(25, 0, 10_000),
+  /** …or once it holds this many pieces, whichever comes first. 0 ms / 1 piece = one record per token. */
+  STREAM_COALESCE_MAX_PIECES: intVar(16, 1, 10_000),
+});
+export type LlmWorkerConfig = z.infer<typeof llmWorkerConfigSchema>;
+
+export const LLM_WORKER_CONFIG = Symbol('LLM_WORKER_CONFIG');

@@ -1,0 +1,86 @@
+import { Kafka, logLevel } from 'kafkajs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { TOPICS } from '@relay/contracts';
+import { ChatClient, createSession } from '../support/chat-client';
+import { RelayProcess } from '../support/relay-process';
+
+// Distributed mode on a real Apache Kafka broker (started by the project's own script): two gateways, two
+// pipelines and two LLM workers, each its own process with the real models.
+const ROOT = resolve(__dirname, '../..');
+const BROKERS = process.env.KAFKA_BROKERS ?? 'localhost:9092';
+
+describe('distributed mode over Kafka', () => {
+  const processes: RelayProcess[] = [];
+  let gateways: RelayProcess[];
+
+  beforeAll(async () => {
+    execFileSync(process.execPath, [join(ROOT, 'scripts/kafka.mjs'), 'start'], { stdio: 'inherit' });
+    await deleteRelayTopics();
+    // Gateways share a data folder: a session created on one is known to the other.
+    const gatewayData = mkdtempSync(join(tmpdir(), 'relay-gw-'));
+    const env = { TRANSPORT: 'kafka', KAFKA_BROKERS: BROKERS, KAFKA_TOPIC_PARTITIONS: '6', LLM_MAX_TOKENS: '24', KAFKAJS_NO_PARTITIONER_WARNING: '1' };
+    const start = (entry: string, dataDir?: string) => RelayProcess.start(env, dataDir, entry).then((p) => (processes.push(p), p));
+    // The first process creates the topics; the rest start together.
+    const first = await start('apps/gateway/src/main.js', gatewayData);
+    const rest = await Promise.all([
+      start('apps/gateway/src/main.js', gatewayData),
+      start('apps/pipeline/src/main.js'),
+      start('apps/pipeline/src/main.js'),
+      start('apps/llm-worker/src/main.js'),
+      start('apps/llm-worker/src/main.js'),
+    ]);
+    gateways = [first, rest[0]];
+  }, 240_000);
+
+  afterAll(async () => {
+    await Promise.all(processes.map((p) => p.stop()));
+  });
+
+  it('answers clients on both gateways at once, each with its own answers only', async () => {
+    const clients = await Promise.all(
+      [0, 1, 0, 1].map(async (g) => {
+        const session = await createSession(gateways[g].baseUrl);
+        return { session, client: await ChatClient.connect(gateways[g].baseUrl, session.token) };
+      }),
+    );
+    try {
+      const answers = await Promise.all(clients.map(({ session, client }, i) => client.ask(session.sessionId, `Question ${i}: what is Relay?`, `q${i}`, 120_000)));
+      answers.forEach((answer, i) => {
+        expect(answer.ack.ok).toBe(true);
+        expect(answer.done?.text.length).toBeGreaterThan(0);
+        expect(answer.done?.text).toBe(answer.chunks.map((c) => c.delta).join(''));
+        expect(answer.chunks.map((c) => c.seq)).toEqual(answer.chunks.map((_, n) => n));
+        // Nothing of another session reached this client.
+        const own = clients[i].session.sessionId;
+        expect(clients[i].client.chunks.every((c) => c.sessionId === own)).toBe(true);
+        expect(clients[i].client.dones.every((d) => d.sessionId === own)).toBe(true);
+      });
+      expect(answers[0].done?.timings.stages.map((s) => s.stage)).toEqual(['preprocessor', 'embedder', 'retriever', 'prompt-builder', 'llm-worker', 'gateway']);
+    } finally {
+      clients.forEach(({ client }) => client.close());
+    }
+  });
+
+  it('reports each process ready on its own health endpoint', async () => {
+    for (const p of processes) {
+      const body = (await (await fetch(`${p.baseUrl}/health/ready`)).json()) as { details: Record<string, { status: string; kind?: string }> };
+      expect(body.details.transport).toMatchObject({ status: 'up', kind: 'kafka' });
+    }
+  });
+});
+
+async function deleteRelayTopics(): Promise<void> {
+  const admin = new Kafka({ brokers: BROKERS.split(','), logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const topics = Object.values(TOPICS).filter((t) => existing.has(t));
+    if (topics.length) await admin.deleteTopics({ topics, timeout: 30_000 });
+    for (let i = 0; i < 100 && (await admin.listTopics()).some((t) => topics.includes(t as never)); i++) await new Promise((r) => setTimeout(r, 200));
+  } finally {
+    await admin.disconnect();
+  }
+}
