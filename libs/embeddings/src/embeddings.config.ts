@@ -1,11 +1,17 @@
-import { enumVar, intVar, stringVar } from '@relay/config';
+import { enumVar, intVar, optionalStringVar, stringVar, urlVar } from '@relay/config';
 import { z } from 'zod';
 
 export const embeddingsConfigSchema = z.object({
-  EMBEDDINGS_PROVIDER: enumVar(['transformers-js'] as const, 'transformers-js'),
+  EMBEDDINGS_PROVIDER: enumVar(['transformers-js', 'openai-compatible'] as const, 'transformers-js'),
   /** A folder holding the model's own folder (tokenizer.json, config.json, onnx/model_quantized.onnx). */
   EMBEDDINGS_MODEL_DIR: stringVar('./models'),
   EMBEDDINGS_MODEL: stringVar('all-MiniLM-L6-v2'),
   EMBEDDINGS_THREADS: intVar(1, 1, 256),
+  // openai-compatible only: the server's API base, the path /embeddings and /models are appended to.
+  EMBEDDINGS_BASE_URL: urlVar('http://127.0.0.1:8080/v1'),
+  /** The `model` sent to the server. Empty: the first id GET /models lists. */
+  EMBEDDINGS_API_MODEL: optionalStringVar(),
+  /** Empty: no Authorization header. */
+  EMBEDDINGS_API_KEY: optionalStringVar(),
 });
 export type EmbeddingsConfig = z.infer<typeof embeddingsConfigSchema>;

@@ -1,20 +1,35 @@
-import { DynamicModule, Global, Module } from '@nestjs/common';
+import { DynamicModule, Global, Module, Provider } from '@nestjs/common';
 import { readinessOf } from '@relay/observability';
 import type { LlmConfig } from './llm.config';
 import { LLM, Llm, PROMPT_TOKENIZER } from './llm.port';
 import { NodeLlamaCppLlm } from './node-llama-cpp/node-llama-cpp.llm';
+import { NodeLlamaCppTokenizer } from './node-llama-cpp/node-llama-cpp.tokenizer';
+import { OpenAiCompatibleLlm } from './openai-compatible/openai-compatible.llm';
 
-/** Provides LLM and PROMPT_TOKENIZER from the adapter LLM_PROVIDER names. */
+/**
+ * Provides LLM and PROMPT_TOKENIZER from the adapter LLM_PROVIDER names. In-process (node-llama-cpp) the loaded
+ * model is both, so prompts are counted with exactly what generates. With a remote model (openai-compatible) the
+ * prompt tokenizer reads only the vocabulary of LLM_TOKENIZER_PATH, so the pipeline never loads weights.
+ */
 @Global()
 @Module({})
 export class LlmModule {
   static forRoot(config: LlmConfig): DynamicModule {
-    return {
-      module: LlmModule,
-      providers: [
+    const adapters: Record<LlmConfig['LLM_PROVIDER'], Provider[]> = {
+      'node-llama-cpp': [
         { provide: NodeLlamaCppLlm, useFactory: () => new NodeLlamaCppLlm(config) },
         { provide: LLM, useExisting: NodeLlamaCppLlm },
         { provide: PROMPT_TOKENIZER, useExisting: NodeLlamaCppLlm },
+      ],
+      'openai-compatible': [
+        { provide: LLM, useFactory: () => new OpenAiCompatibleLlm(config) },
+        { provide: PROMPT_TOKENIZER, useFactory: () => new NodeLlamaCppTokenizer(config) },
+      ],
+    };
+    return {
+      module: LlmModule,
+      providers: [
+        ...adapters[config.LLM_PROVIDER],
         readinessOf<Llm>(LLM, 'llm', (llm) => ({ ready: llm.isReady(), details: { model: llm.modelName } })),
       ],
       exports: [LLM, PROMPT_TOKENIZER],

@@ -4,3 +4,4 @@ export * from './recording-topic-publisher';
 export * from './in-memory-session-store';
 export * from './controllable-embedder';
 export * from './scripted-llm';
+export * from './fake-openai-server';

@@ -8,10 +8,10 @@ import { toChatHistory } from './chat-history';
 
 /**
  * Counts prompt tokens for a model that runs elsewhere (LLM_PROVIDER=openai-compatible): loads only the vocabulary
- * and metadata of a GGUF (no weights, no context) and applies the chat template node-llama-cpp resolves for it,
- * the same way NodeLlamaCppLlm counts. The count is exact when LLM_TOKENIZER_PATH is the GGUF the server runs, or
- * any GGUF with the same vocabulary and template (llama.cpp's vocab-only ggml-vocab-*.gguf files are a few MB).
- * A missing file stops start-up: the prompt builder cannot keep prompts within the context without it.
+ * and metadata of a GGUF (no weights, no context) and renders the messages with the GGUF's own chat template, as the
+ * servers do. The count is exact when LLM_TOKENIZER_PATH is the GGUF the server runs, or any GGUF with the same
+ * vocabulary and template. A missing file stops start-up: the prompt builder cannot keep prompts within the context
+ * without it.
  */
 @Injectable()
 export class NodeLlamaCppTokenizer implements PromptTokenizer, OnModuleInit, OnModuleDestroy {
@@ -37,8 +37,12 @@ export class NodeLlamaCppTokenizer implements PromptTokenizer, OnModuleInit, OnM
     const started = performance.now();
     const llama = await getLlama({ gpu: false, build: 'never', logLevel: 'warn' as never });
     this.model = await llama.loadModel({ modelPath: this.path, vocabOnly: true });
-    // What LlamaChat does with chatWrapper "auto": the template from the GGUF's metadata, or a known one by name.
-    this.chatWrapper = resolveChatWrapper(this.model);
+    // The GGUF's Jinja template (tokenizer.chat_template), which llama.cpp's server and llama-cpp-python apply, and
+    // vLLM too from the same model's tokenizer config. Not the "auto" choice NodeLlamaCppLlm makes: for SmolLM2 that
+    // is node-llama-cpp's ChatML wrapper, which also puts a BOS token first, so it counts one token more than the
+    // server (59 against llama-cpp-python's 58 in test/providers). Without a template in the file, node-llama-cpp
+    // falls back to the "auto" choice.
+    this.chatWrapper = resolveChatWrapper(this.model, { type: 'jinjaTemplate' });
     this.logger.log({
       msg: 'prompt tokenizer loaded',
       path: this.path,
