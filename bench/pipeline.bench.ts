@@ -63,7 +63,7 @@ async function main(): Promise<void> {
   log(`# Relay pipeline benchmark — embedded default, ${LEVELS.join('/')} concurrent sessions, LLM_MAX_TOKENS=${MAX_TOKENS}, LLM_THREADS=${config.llm.LLM_THREADS}`);
 
   // 1. The transport alone, before the models load.
-  const overhead = await measureTransportOverhead(HOPS);
+  const overhead = await measureTransportOverhead(createInProcessTransport(config.common), HOPS);
   const hop = summary(overhead.hopMs);
   log(`\n## In-process transport, one hop (publish → handler start), ${HOPS} records, idle process`);
   log(`p50 ${hop.p50} ms   p99 ${hop.p99} ms   pipelined ${Math.round(overhead.pipelinedPerSec)} records/s`);
