@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { CustomTransportStrategy, Server } from '@nestjs/microservices';
 import { Consumer, EachMessagePayload, IHeaders, Kafka, Producer } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
+import { ConcurrencyLimit } from '../delivery/concurrency-limit';
 import { nestHandlerTarget, StageExtras } from '../delivery/nest-handler-target';
 import { DeliveryTarget, RecordDispatcher } from '../delivery/record-dispatcher';
 import { RetryPolicy } from '../delivery/retry-policy';
@@ -14,6 +15,8 @@ export const KAFKA_TRANSPORT = Symbol('KAFKA_TRANSPORT');
 
 interface PartitionWork {
   consumer: Consumer;
+  /** Shared by the partitions of one consumer group: KAFKA_PARTITIONS_CONCURRENTLY records handled at once. */
+  limit: ConcurrencyLimit;
   topic: string;
   partition: number;
   queue: Array<{ record: TransportRecord; offset: string }>;
@@ -36,6 +39,7 @@ export class KafkaServer extends Server implements CustomTransportStrategy {
   private readonly log = new Logger('KafkaTransport');
   private readonly kafka: Kafka;
   private readonly consumers: Consumer[] = [];
+  private readonly limits = new Map<Consumer, ConcurrencyLimit>();
   private readonly work = new Map<string, PartitionWork>();
   private producer?: Producer;
   private dispatcher?: RecordDispatcher;
@@ -61,12 +65,21 @@ export class KafkaServer extends Server implements CustomTransportStrategy {
     this.start().then(() => callback(), callback);
   }
 
-  async close(): Promise<void> {
+  private closed?: Promise<void>;
+
+  /** Idempotent: the app closes its transport first on SIGTERM, and Nest closes it again with the app. */
+  close(): Promise<void> {
+    this.closed ??= this.shutdown();
+    return this.closed;
+  }
+
+  private async shutdown(): Promise<void> {
     this.closing = true;
     this.listening = false;
     // Stop fetching, let each partition finish the record in hand, then leave the groups cleanly (kafkajs #701).
     for (const w of this.work.values()) w.consumer.pause([{ topic: w.topic, partitions: [w.partition] }]);
-    const deadline = Date.now() + 20_000;
+    // 15 s, within the app's 25 s shutdown deadline: a longer generation is handed back (uncommitted) to another worker.
+    const deadline = Date.now() + 15_000;
     while ([...this.work.values()].some((w) => w.running) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     await Promise.allSettled(this.consumers.map((c) => c.disconnect()));
     await this.producer?.disconnect().catch(() => undefined);
@@ -105,10 +118,12 @@ export class KafkaServer extends Server implements CustomTransportStrategy {
     const groups = new Map<string, Map<string, DeliveryTarget>>();
     for (const [topic, handler] of this.getHandlers()) {
       const extras = (handler.extras ?? {}) as StageExtras;
+      // A group per stage, not per app: replicas running different PIPELINE_STAGES would otherwise share a group
+      // whose leader assigns only the topics it subscribes to, leaving the others' partitions unread.
       const groupId =
         extras.delivery === 'every-replica'
           ? `${this.config.KAFKA_GROUP_PREFIX}-${this.app}-${this.instanceId}`
-          : `${this.config.KAFKA_GROUP_PREFIX}-${this.app}`;
+          : `${this.config.KAFKA_GROUP_PREFIX}-${extras.stage ?? this.app}`;
       if (!groups.has(groupId)) groups.set(groupId, new Map());
       groups.get(groupId)!.set(topic, nestHandlerTarget(topic, handler, (result) => this.transformToObservable(result)));
     }
@@ -126,9 +141,18 @@ export class KafkaServer extends Server implements CustomTransportStrategy {
       allowAutoTopicCreation: false,
     });
     this.consumers.push(consumer);
+    this.limits.set(consumer, new ConcurrencyLimit(this.config.KAFKA_PARTITIONS_CONCURRENTLY));
     await consumer.connect();
     // A replica's private group starts at the end: it delivers what arrives from now on.
     await consumer.subscribe({ topics: [...targets.keys()], fromBeginning: !everyReplica });
+    // kafkajs restarts a consumer after a retriable crash; after any other (e.g. a setting the broker refuses) it
+    // stays stopped, and a process that reads nothing must not go on looking healthy: it exits for its supervisor.
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (payload.restart || this.closing) return;
+      this.log.fatal({ msg: 'Kafka consumer stopped for good; exiting', groupId: payload.groupId, err: payload.error.message });
+      process.exitCode = 1;
+      setImmediate(() => process.kill(process.pid, 'SIGTERM'));
+    });
     consumer.on(consumer.events.GROUP_JOIN, () => {
       // After a rebalance the group resumes from committed offsets: drop what we buffered, it comes again.
       for (const w of this.work.values()) {
@@ -153,7 +177,7 @@ export class KafkaServer extends Server implements CustomTransportStrategy {
     const key = `${topic}/${partition}/${this.consumers.indexOf(consumer)}`;
     let w = this.work.get(key);
     if (!w) {
-      w = { consumer, topic, partition, queue: [], running: false, paused: false, epoch: 0 };
+      w = { consumer, limit: this.limits.get(consumer)!, topic, partition, queue: [], running: false, paused: false, epoch: 0 };
       this.work.set(key, w);
     }
     w.queue.push({
@@ -174,7 +198,7 @@ export class KafkaServer extends Server implements CustomTransportStrategy {
         const item = w.queue[0];
         const epoch = w.epoch;
         // The dispatcher never throws: a record that keeps failing ends in chat.dlq and its offset is committed.
-        await this.dispatcher!.dispatch(item.record, target);
+        await w.limit.run(() => this.dispatcher!.dispatch(item.record, target));
         if (w.epoch !== epoch) continue; // rebalanced meanwhile: this record will be delivered again
         await w.consumer
           .commitOffsets([{ topic: w.topic, partition: w.partition, offset: (BigInt(item.offset) + 1n).toString() }])
