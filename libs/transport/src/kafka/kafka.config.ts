@@ -5,7 +5,7 @@ import { z } from 'zod';
 export const kafkaConfigSchema = z.object({
   KAFKA_BROKERS: stringVar('localhost:9092'),
   KAFKA_CLIENT_ID: stringVar('relay'),
-  /** Consumer groups are named `<prefix>-<app>`; replicas of one app share its group. */
+  /** Consumer groups are named `<prefix>-<stage>` (replicas of a stage share it) and `<prefix>-<app>-<id>` (one per process, for topics every replica reads). */
   KAFKA_GROUP_PREFIX: stringVar('relay'),
   KAFKA_SSL: boolVar(false),
   KAFKA_SASL_MECHANISM: enumVar(['none', 'plain', 'scram-sha-256', 'scram-sha-512'] as const, 'none'),
@@ -18,9 +18,16 @@ export const kafkaConfigSchema = z.object({
   KAFKA_PARTITIONS_CONCURRENTLY: intVar(8, 1, 1000),
   /** Records fetched but not yet handled per partition before the partition is paused. */
   KAFKA_MAX_BUFFERED_PER_PARTITION: intVar(64, 1, 100_000),
-  /** kafkajs waits up to this long for data on a fetch; its 5 s default shows up as latency (kafkajs #370). */
-  KAFKA_MAX_WAIT_MS: intVar(20, 0, 10_000),
-  KAFKA_SESSION_TIMEOUT_MS: intVar(10_000, 3_000, 300_000),
+  /**
+   * Longest a fetch waits at the broker for data; it returns as soon as one record arrives, so this is not added
+   * latency but the idle poll rate: 20 ms cost ~1 core of polling across five processes and the broker on a 2-core
+   * machine, 500 ms ~0.2 core, with the same per-hop latency (docs/benchmarks.md).
+   */
+  KAFKA_MAX_WAIT_MS: intVar(500, 0, 10_000),
+  /** Most records one produce request carries; records sent while a request is in flight wait for the next one. */
+  KAFKA_PRODUCER_MAX_BATCH: intVar(500, 1, 100_000),
+  /** The broker refuses a session timeout below its group.min.session.timeout.ms, 6 s by default. */
+  KAFKA_SESSION_TIMEOUT_MS: intVar(10_000, 6_000, 300_000),
   KAFKA_HEARTBEAT_INTERVAL_MS: intVar(1_000, 100, 60_000),
 });
 export type KafkaConfig = z.infer<typeof kafkaConfigSchema>;
