@@ -15,17 +15,45 @@ export function loadConfigOrExit<T>(load: () => T): T {
   }
 }
 
+/** Longest a graceful shutdown may take before the process exits anyway (Compose's stop_grace_period is 30 s). */
+const SHUTDOWN_DEADLINE_MS = 25_000;
+
 /**
  * Starts one Relay process: its HTTP server (API and/or health endpoints), its transport server (the message
- * handlers), shutdown on SIGTERM that stops taking work, finishes what is in flight and leaves the Kafka groups.
+ * handlers), and a graceful shutdown on SIGTERM/SIGINT.
  */
 export async function startApp(options: { name: string; module: DynamicModule; transport: RelayTransport; port: number; host: string }): Promise<INestApplication> {
   const app = await NestFactory.create(options.module, { bufferLogs: true });
-  app.useLogger(app.get(Logger));
-  app.enableShutdownHooks();
-  app.connectMicroservice({ strategy: options.transport.server }, { inheritAppConfig: true });
+  const logger = app.get(Logger);
+  app.useLogger(logger);
+  const microservice = app.connectMicroservice({ strategy: options.transport.server }, { inheritAppConfig: true });
   await app.startAllMicroservices();
   await app.listen(options.port, options.host);
-  app.get(Logger).log({ msg: `${options.name} listening`, url: `http://localhost:${options.port}`, transport: options.transport.kind });
+  logger.log({ msg: `${options.name} listening`, url: `http://localhost:${options.port}`, transport: options.transport.kind });
+
+  // Not Nest's enableShutdownHooks: it runs onModuleDestroy (which frees the models) before it closes the transport,
+  // so the messages in flight would fail. The transport goes first: it stops fetching, lets the handlers in flight
+  // finish with the models still loaded, commits them and leaves its Kafka groups; what it did not start stays
+  // uncommitted and goes to another replica. Then the rest of the app closes.
+  let stopping = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.log({ msg: `${options.name} shutting down`, signal });
+    setTimeout(() => {
+      logger.error({ msg: `${options.name} did not stop within ${SHUTDOWN_DEADLINE_MS} ms; exiting` });
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS).unref();
+    void (async () => {
+      await microservice.close();
+      await app.close();
+      process.exit(process.exitCode ?? 0);
+    })().catch((err: Error) => {
+      logger.error({ msg: 'shutdown failed', err: err.message });
+      process.exit(1);
+    });
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
   return app;
 }
