@@ -46,11 +46,14 @@ export class ChatResponsesHandler {
       }
       case 'done':
         return this.done(response, body);
-      case 'error':
+      case 'error': {
+        // Every gateway tells its own sockets; only the one that accepted the message audits it.
+        const owned = this.sessions.inFlightMessage(messageId) !== undefined;
         await this.sessions.finish(sessionId, messageId);
-        this.audit.record({ kind: 'interaction', sessionId, messageId, correlationId: response.correlationId, outcome: `error:${body.code}` });
+        if (owned) this.audit.record({ kind: 'interaction', sessionId, messageId, correlationId: response.correlationId, outcome: `error:${body.code}` });
         this.gateway.emitToSession(sessionId, SERVER_EVENTS.error, { sessionId, messageId, code: body.code, message: body.message });
         return;
+      }
     }
   }
 
