@@ -3,6 +3,7 @@ import type {
   ChatChunkEvent,
   ChatDoneEvent,
   ChatErrorEvent,
+  ChatRestartEvent,
   ClientToServerEvents,
   HistoryMessage,
   ServerToClientEvents,
@@ -37,6 +38,9 @@ export class ChatClient {
   readonly chunks: ChatChunkEvent[] = [];
   readonly dones: ChatDoneEvent[] = [];
   readonly errors: ChatErrorEvent[] = [];
+  readonly restarts: ChatRestartEvent[] = [];
+  /** When each event arrived (ms since the epoch), for checks on silence. */
+  readonly timeline: Array<{ type: string; messageId: string | null; at: number; event: unknown }> = [];
   private readonly log: Array<{ type: string; messageId: string | null }> = [];
 
   private constructor(socket: Socket<ServerToClientEvents, ClientToServerEvents>) {
@@ -44,6 +48,8 @@ export class ChatClient {
     socket.on('chat:chunk', (e) => (this.chunks.push(e), this.log.push({ type: 'chunk', messageId: e.messageId })));
     socket.on('chat:done', (e) => (this.dones.push(e), this.log.push({ type: 'done', messageId: e.messageId })));
     socket.on('chat:error', (e) => (this.errors.push(e), this.log.push({ type: 'error', messageId: e.messageId })));
+    socket.on('chat:restart', (e) => this.restarts.push(e));
+    socket.onAny((type: string, e: { messageId?: string | null }) => this.timeline.push({ type, messageId: e?.messageId ?? null, at: Date.now(), event: e }));
   }
 
   static connect(baseUrl: string, token: string | undefined): Promise<ChatClient> {

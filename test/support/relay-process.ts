@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { createWriteStream, mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -59,7 +59,8 @@ export class RelayProcess {
 
   async stop(): Promise<void> {
     const child = this.child;
-    if (!child || child.exitCode !== null) return;
+    // A process ended by a signal (kill()) has signalCode set and exitCode still null.
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((ok) => child.once('exit', ok));
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
@@ -83,6 +84,13 @@ export class RelayProcess {
     });
     this.child.stdout!.on('data', (d) => (this.output += d));
     this.child.stderr!.on('data', (d) => (this.output += d));
+    // RELAY_E2E_LOG_DIR=/some/dir keeps every process's output in a file, for a failure's post-mortem.
+    const logDir = process.env.RELAY_E2E_LOG_DIR;
+    if (logDir) {
+      const file = createWriteStream(join(logDir, `${this.entry.split('/')[1]}-${this.port}.log`), { flags: 'a' });
+      this.child.stdout!.pipe(file);
+      this.child.stderr!.pipe(file);
+    }
     await this.waitUntilReady(90_000);
   }
 
