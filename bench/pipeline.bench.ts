@@ -1,8 +1,10 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { ChatDoneEvent, LlmMessage, TOPICS } from '@relay/contracts';
-import { readEnvironment } from '@relay/config';
-import { InProcessBroker, createInProcessTransport } from '@relay/transport';
+import { parseEnv, readEnvironment } from '@relay/config';
+import { commonConfigSchema } from '@relay/config';
+import { createInProcessTransport, createTransport, InProcessBroker, kafkaConfigSchema, RelayTransport } from '@relay/transport';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,9 +12,13 @@ import { io } from 'socket.io-client';
 import { loadRelayConfig } from '../apps/relay/src/relay.config';
 import { RelayModule } from '../apps/relay/src/relay.module';
 import { percentile, round, summary } from './stats';
+import { measureEmbedderOnly, measurePipelineThroughput } from './pipeline-throughput';
 import { measureTransportOverhead } from './transport-overhead';
 
-// npm run bench:pipeline [-- --levels 1,16,64 --max-tokens 48 --hops 5000]
+// npm run bench:pipeline [-- --transport kafka --levels 1,16,64 --kafka-levels 1,16 --max-tokens 48 --hops 5000
+//                          --queries 320 --skip-chat]
+// --transport kafka runs everything on the in-process transport and, beside it, on a real Kafka broker: the
+// project's own (scripts/kafka.mjs, on port 19092 with its own data, cleaned afterwards), or KAFKA_BROKERS if set.
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : fallback;
@@ -20,6 +26,12 @@ const arg = (name: string, fallback: string) => {
 const LEVELS = arg('levels', '1,16,64').split(',').map(Number);
 const MAX_TOKENS = Number(arg('max-tokens', '48'));
 const HOPS = Number(arg('hops', '5000'));
+const WITH_KAFKA = arg('transport', 'in-process').split(',').includes('kafka');
+const KAFKA_LEVELS = arg('kafka-levels', '1,16').split(',').map(Number);
+const QUERIES = Number(arg('queries', '320'));
+const PIPELINE_SESSIONS = 64;
+const SKIP_CHAT = process.argv.includes('--skip-chat');
+const BENCH_KAFKA_PORT = '19092';
 
 const QUESTIONS = [
   'How do I run Relay on one machine?',
@@ -58,18 +70,92 @@ async function main(): Promise<void> {
     LLM_MAX_TOKENS: String(MAX_TOKENS),
     TRANSPORT_QUEUE_CAPACITY: '1024',
     CHAT_RATE_BURST: '1000',
+    TRANSPORT: 'in-process',
   };
   const config = loadRelayConfig(env);
-  log(`# Relay pipeline benchmark — embedded default, ${LEVELS.join('/')} concurrent sessions, LLM_MAX_TOKENS=${MAX_TOKENS}, LLM_THREADS=${config.llm.LLM_THREADS}`);
+  const quiet = parseEnv(commonConfigSchema, { ...env, LOG_LEVEL: 'silent' });
+  log(`# Relay pipeline benchmark — ${WITH_KAFKA ? 'in-process and Kafka' : 'in-process'}, LLM_MAX_TOKENS=${MAX_TOKENS}, LLM_THREADS=${config.llm.LLM_THREADS}`);
 
-  // 1. The transport alone, before the models load.
-  const overhead = await measureTransportOverhead(createInProcessTransport(config.common), HOPS);
-  const hop = summary(overhead.hopMs);
-  log(`\n## In-process transport, one hop (publish → handler start), ${HOPS} records, idle process`);
-  log(`p50 ${hop.p50} ms   p99 ${hop.p99} ms   pipelined ${Math.round(overhead.pipelinedPerSec)} records/s`);
+  // Kafka: the bench's own broker unless KAFKA_BROKERS is given; fresh group names so nothing old is replayed.
+  const ownBroker = WITH_KAFKA && !process.env.KAFKA_BROKERS;
+  const kafkaEnv = { ...env, KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? `localhost:${BENCH_KAFKA_PORT}` };
+  if (ownBroker) startBenchBroker();
+  let run = 0;
+  const kafkaTransport = (app: string, common = quiet): RelayTransport => {
+    const kafka = parseEnv(kafkaConfigSchema, { ...kafkaEnv, KAFKA_GROUP_PREFIX: `relay-bench-${process.pid}-${++run}` });
+    return createTransport({ ...common, TRANSPORT: 'kafka' }, kafka, app);
+  };
+  const kafkaSettings = WITH_KAFKA ? parseEnv(kafkaConfigSchema, kafkaEnv) : undefined;
+  if (kafkaSettings) {
+    const { KAFKA_MAX_WAIT_MS, KAFKA_TOPIC_PARTITIONS, KAFKA_PARTITIONS_CONCURRENTLY, KAFKA_MAX_BUFFERED_PER_PARTITION } = kafkaSettings;
+    log(`Kafka ${kafkaEnv.KAFKA_BROKERS}: KAFKA_MAX_WAIT_MS=${KAFKA_MAX_WAIT_MS} KAFKA_TOPIC_PARTITIONS=${KAFKA_TOPIC_PARTITIONS} KAFKA_PARTITIONS_CONCURRENTLY=${KAFKA_PARTITIONS_CONCURRENTLY} KAFKA_MAX_BUFFERED_PER_PARTITION=${KAFKA_MAX_BUFFERED_PER_PARTITION}`);
+  }
+  const result: Record<string, unknown> = { bench: 'pipeline', maxTokens: MAX_TOKENS };
+  try {
+    // 1. Each transport alone: one hop, publish → handler start, before any model loads.
+    const hops: Record<string, { p50: number; p99: number; pipelinedPerSec: number }> = {};
+    for (const [name, make] of transportsToRun(() => createInProcessTransport(quiet), () => kafkaTransport('bench-hop'))) {
+      const overhead = await measureTransportOverhead(make(), HOPS);
+      const hop = summary(overhead.hopMs);
+      hops[name] = { p50: hop.p50, p99: hop.p99, pipelinedPerSec: Math.round(overhead.pipelinedPerSec) };
+      log(`\n## ${name} transport, one hop (publish → handler start), ${HOPS} records one at a time`);
+      log(`p50 ${hop.p50} ms   p99 ${hop.p99} ms   pipelined ${hops[name].pipelinedPerSec} records/s`);
+    }
+    result.transportHopMs = hops;
 
-  // 2. The embedded app, with a second consumer group on chat.prompts capturing the exact prompts for the baseline.
-  const transport = createInProcessTransport(config.common);
+    // 2. Queries/s through pre-processor → prompt builder at 64 sessions, and the embedder alone as the yardstick.
+    const throughput: Record<string, unknown> = {};
+    for (const [name, make] of transportsToRun(() => createInProcessTransport(quiet), () => kafkaTransport('bench-pipeline'))) {
+      const r = await measurePipelineThroughput(make(), config, QUERIES, PIPELINE_SESSIONS, QUESTIONS);
+      const lat = summary(r.latencyMs);
+      const stages = Object.fromEntries(
+        Object.entries(r.stages).map(([stage, t]) => [stage, { queuedP50: summary(t.queuedMs).p50, handledP50: summary(t.handledMs).p50, handledP99: summary(t.handledMs).p99 }]),
+      );
+      throughput[name] = { queriesPerSec: round(r.queriesPerSec), latencyMs: { p50: lat.p50, p99: lat.p99 }, stages };
+      log(`\n## Pipeline on ${name}: ${r.queries} queries, ${r.sessions} sessions → ${round(r.queriesPerSec)} queries/s; chat.queries → chat.prompts p50 ${lat.p50} ms, p99 ${lat.p99} ms`);
+      log('stage            queued p50 ms   handled p50/p99 ms');
+      for (const [stage, st] of Object.entries(stages)) log(`${stage.padEnd(16)} ${String(st.queuedP50).padEnd(15)} ${st.handledP50} / ${st.handledP99}`);
+    }
+    const embedderOnly = await measureEmbedderOnly(config.embeddings, QUERIES, PIPELINE_SESSIONS, QUESTIONS);
+    throughput.embedderOnly = { queriesPerSec: round(embedderOnly.queriesPerSec) };
+    log(`Embedder alone, same queries, ${PIPELINE_SESSIONS} callers: ${round(embedderOnly.queriesPerSec)} queries/s`);
+    for (const name of Object.keys(throughput).filter((n) => n !== 'embedderOnly')) {
+      const ratio = round((throughput[name] as { queriesPerSec: number }).queriesPerSec / embedderOnly.queriesPerSec, 3);
+      (throughput[name] as Record<string, unknown>).ratioToEmbedder = ratio;
+      log(`${name}: pipeline ÷ embedder alone = ${ratio}`);
+    }
+    result.pipelineThroughput = throughput;
+
+    if (!SKIP_CHAT) {
+      // 3. Whole chats through the socket: the embedded default, its prompts captured for the direct baseline.
+      const embedded = await runChatLevels('in-process', createInProcessTransport(config.common), config, LEVELS, true);
+      result.levels = embedded.levels;
+      if (WITH_KAFKA) {
+        const overKafka = await runChatLevels('kafka', kafkaTransport('relay', config.common), config, KAFKA_LEVELS, false);
+        result.kafkaLevels = overKafka.levels;
+      }
+      // 4. Baseline: the same prompts generated directly through node-llama-cpp, one after another, same settings.
+      const baseline = await directBaseline(embedded.prompts, config.llm);
+      const ratios = Object.fromEntries(LEVELS.map((n) => [n, round(embedded.tokensPerSec[n] / baseline.tokensPerSec, 3)]));
+      log(`\n## Baseline: the same ${baseline.prompts} prompts straight through node-llama-cpp (LlamaChat), one after another`);
+      log(`${baseline.tokens} tokens in ${round(baseline.wallS)} s → ${round(baseline.tokensPerSec)} tokens/s`);
+      log(`ratio pipeline tokens/s ÷ direct tokens/s: ${LEVELS.map((n) => `${n} sessions ${ratios[n]}`).join(', ')}`);
+      Object.assign(result, { direct: { tokensPerSec: round(baseline.tokensPerSec), prompts: baseline.prompts }, ratios, ratio: Math.min(...Object.values(ratios)) });
+    }
+  } finally {
+    if (ownBroker) stopBenchBroker();
+  }
+  if (kafkaSettings) result.kafkaSettings = kafkaSettings && { ...kafkaSettings, KAFKA_SASL_PASSWORD: undefined };
+  console.log(JSON.stringify(result));
+  process.exit(0);
+}
+
+function transportsToRun(inProcess: () => RelayTransport, kafka: () => RelayTransport): Array<[string, () => RelayTransport]> {
+  return WITH_KAFKA ? [['in-process', inProcess], ['kafka', kafka]] : [['in-process', inProcess]];
+}
+
+/** The whole app (gateway, pipeline, LLM worker) on `transport`, chats over Socket.IO at each concurrency level. */
+async function runChatLevels(name: string, transport: RelayTransport, config: ReturnType<typeof loadRelayConfig>, levelsToRun: number[], capturePrompts: boolean) {
   const app = await NestFactory.create(RelayModule.forRoot(config, transport), { logger: ['error'] });
   app.connectMicroservice({ strategy: transport.server }, { inheritAppConfig: true });
   await app.startAllMicroservices();
@@ -77,18 +163,20 @@ async function main(): Promise<void> {
   const url = await app.getUrl();
   await waitReady(url);
   const prompts: Array<{ messages: LlmMessage[]; maxTokens: number }> = [];
-  app.get(InProcessBroker).subscribe(TOPICS.prompts, 'bench-capture', async (record) => {
-    const { payload } = JSON.parse(record.value) as { payload: { messages: LlmMessage[]; maxTokens: number } };
-    prompts.push({ messages: payload.messages, maxTokens: payload.maxTokens });
-  });
-
+  if (capturePrompts) {
+    // A second consumer group on chat.prompts keeps the exact prompts for the direct baseline.
+    app.get(InProcessBroker).subscribe(TOPICS.prompts, 'bench-capture', async (record) => {
+      const { payload } = JSON.parse(record.value) as { payload: { messages: LlmMessage[]; maxTokens: number } };
+      prompts.push({ messages: payload.messages, maxTokens: payload.maxTokens });
+    });
+  }
   await runLevel(url, 2); // warm-up
   prompts.length = 0;
 
   const levels: Record<string, unknown> = {};
-  const levelTokensPerSec: Record<number, number> = {};
+  const tokensPerSec: Record<number, number> = {};
   const allPrompts: typeof prompts = [];
-  for (const n of LEVELS) {
+  for (const n of levelsToRun) {
     const started = performance.now();
     const results = await runLevel(url, n);
     const wallS = (performance.now() - started) / 1000;
@@ -115,40 +203,34 @@ async function main(): Promise<void> {
       stages,
     };
     levels[n] = level;
-    levelTokensPerSec[n] = level.tokensPerSec;
+    tokensPerSec[n] = level.tokensPerSec;
     allPrompts.push(...prompts);
-    log(`\n## ${n} concurrent session(s): ${results.length} answers, ${tokens} tokens in ${level.wallS} s → ${level.tokensPerSec} tokens/s`);
+    log(`\n## ${name}: ${n} concurrent session(s): ${results.length} answers, ${tokens} tokens in ${level.wallS} s → ${level.tokensPerSec} tokens/s`);
     log(`time to first token p50 ${level.ttftMs.p50} ms, p99 ${level.ttftMs.p99} ms; decode p50 ${level.decodeTokensPerSecP50} tokens/s per answer`);
     log('stage            queued p50/p99 ms    handled p50/p99 ms');
-    for (const [stage, s] of Object.entries(stages)) {
-      log(`${stage.padEnd(16)} ${`${s.queuedP50} / ${s.queuedP99}`.padEnd(20)} ${s.handledP50} / ${s.handledP99}`);
+    for (const [stage, st] of Object.entries(stages)) {
+      log(`${stage.padEnd(16)} ${`${st.queuedP50} / ${st.queuedP99}`.padEnd(20)} ${st.handledP50} / ${st.handledP99}`);
     }
     prompts.length = 0;
   }
   await app.close();
+  return { levels, tokensPerSec, prompts: allPrompts };
+}
 
-  // 3. Baseline: the same prompts generated directly through node-llama-cpp, one after another, same settings.
-  const baseline = await directBaseline(allPrompts, config.llm);
-  const ratios = Object.fromEntries(LEVELS.map((n) => [n, round(levelTokensPerSec[n] / baseline.tokensPerSec, 3)]));
-  const ratio = Math.min(...Object.values(ratios));
-  log(`\n## Baseline: the same ${baseline.prompts} prompts straight through node-llama-cpp (LlamaChat), one after another`);
-  log(`${baseline.tokens} tokens in ${round(baseline.wallS)} s → ${round(baseline.tokensPerSec)} tokens/s`);
-  log(`ratio pipeline tokens/s ÷ direct tokens/s: ${LEVELS.map((n) => `${n} sessions ${ratios[n]}`).join(', ')}`);
+function kafkaScript(...args: string[]): void {
+  execFileSync(process.execPath, [join(__dirname, '../../scripts/kafka.mjs'), ...args], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, KAFKA_PORT: BENCH_KAFKA_PORT, KAFKA_CACHE_DIR: '.cache/kafka-bench' },
+  });
+}
 
-  console.log(
-    JSON.stringify({
-      bench: 'pipeline',
-      transport: 'in-process',
-      maxTokens: MAX_TOKENS,
-      transportHopMs: { p50: hop.p50, p99: hop.p99 },
-      transportPipelinedRecordsPerSec: Math.round(overhead.pipelinedPerSec),
-      levels,
-      direct: { tokensPerSec: round(baseline.tokensPerSec), prompts: baseline.prompts },
-      ratios,
-      ratio,
-    }),
-  );
-  process.exit(0);
+function startBenchBroker(): void {
+  kafkaScript('stop', '--clean'); // no topics or offsets left from an earlier run
+  kafkaScript('start');
+}
+
+function stopBenchBroker(): void {
+  kafkaScript('stop', '--clean');
 }
 
 async function runLevel(url: string, sessions: number): Promise<Measured[]> {
