@@ -76,7 +76,7 @@ export class RecordDispatcher {
           await target.handle(message, record);
           return;
         } catch (err) {
-          const reason = err instanceof Error ? err.message : String(err);
+          const reason = err instanceof Error ? err.message : describe(err);
           if (attempt >= this.retry.maxAttempts) return this.deadLetter(record, reason, target.stage, attempt);
           const delay = backoffDelayMs(this.retry, attempt + 1);
           this.logger.warn({ stage: target.stage, attempt, delay, err: reason }, 'handler failed; retrying');
@@ -131,5 +131,15 @@ export class RecordDispatcher {
       // Nothing else can take it: say so loudly with everything needed to replay it by hand.
       this.logger.error({ record, err: (err as Error).message }, 'could not publish dead letter');
     }
+  }
+}
+
+/** A readable reason for a thrown value that is not an Error (some libraries reject with plain objects). */
+function describe(value: unknown): string {
+  if (typeof value === 'string') return value;
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
   }
 }

@@ -40,10 +40,15 @@ export class KafkaServer extends Server implements CustomTransportStrategy {
   private readonly kafka: Kafka;
   private readonly consumers: Consumer[] = [];
   private readonly limits = new Map<Consumer, ConcurrencyLimit>();
+  /** Names each consumer's partition work; never reused, since a restarted group gets a new consumer. */
+  private readonly consumerIds = new Map<Consumer, number>();
+  private nextConsumerId = 0;
   private readonly work = new Map<string, PartitionWork>();
   private producer?: Producer;
   private dispatcher?: RecordDispatcher;
   private listening = false;
+  /** Consumer groups whose consumer crashed for good and is being started again. */
+  private readonly stopped = new Set<string>();
   private closing = false;
 
   constructor(
@@ -57,8 +62,9 @@ export class KafkaServer extends Server implements CustomTransportStrategy {
     this.kafka = createKafka(config, `${config.KAFKA_CLIENT_ID}-${app}`);
   }
 
+  /** Ready while every consumer group runs. */
   get isListening(): boolean {
-    return this.listening;
+    return this.listening && this.stopped.size === 0;
   }
 
   listen(callback: (err?: unknown) => void): void {
@@ -131,7 +137,7 @@ export class KafkaServer extends Server implements CustomTransportStrategy {
     this.listening = true;
   }
 
-  private async consume(groupId: string, targets: Map<string, DeliveryTarget>): Promise<void> {
+  private async consume(groupId: string, targets: Map<string, DeliveryTarget>, attempt = 0): Promise<void> {
     const everyReplica = groupId.endsWith(this.instanceId);
     const consumer = this.kafka.consumer({
       groupId,
@@ -142,16 +148,23 @@ export class KafkaServer extends Server implements CustomTransportStrategy {
     });
     this.consumers.push(consumer);
     this.limits.set(consumer, new ConcurrencyLimit(this.config.KAFKA_PARTITIONS_CONCURRENTLY));
-    await consumer.connect();
-    // A replica's private group starts at the end: it delivers what arrives from now on.
-    await consumer.subscribe({ topics: [...targets.keys()], fromBeginning: !everyReplica });
-    // kafkajs restarts a consumer after a retriable crash; after any other (e.g. a setting the broker refuses) it
-    // stays stopped, and a process that reads nothing must not go on looking healthy: it exits for its supervisor.
+    this.consumerIds.set(consumer, this.nextConsumerId++);
+    try {
+      await consumer.connect();
+      // A replica's private group starts at the end: it delivers what arrives from now on.
+      await consumer.subscribe({ topics: [...targets.keys()], fromBeginning: !everyReplica });
+    } catch (err) {
+      await this.forget(consumer);
+      throw err;
+    }
+    // kafkajs restarts a consumer after a retriable crash only. After any other (e.g. "Failed to find group
+    // coordinator" while a broker restarts) it stays stopped for good, so this server starts it again itself, with
+    // backoff, and reports not ready meanwhile rather than reading nothing while looking healthy.
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       if (payload.restart || this.closing) return;
-      this.log.fatal({ msg: 'Kafka consumer stopped for good; exiting', groupId: payload.groupId, err: payload.error.message });
-      process.exitCode = 1;
-      setImmediate(() => process.kill(process.pid, 'SIGTERM'));
+      this.log.error({ msg: 'Kafka consumer stopped; starting it again', groupId, attempt, err: payload.error.message });
+      this.stopped.add(groupId);
+      void this.restartConsumer(consumer, groupId, targets, attempt + 1);
     });
     consumer.on(consumer.events.GROUP_JOIN, () => {
       // After a rebalance the group resumes from committed offsets: drop what we buffered, it comes again.
@@ -172,9 +185,36 @@ export class KafkaServer extends Server implements CustomTransportStrategy {
     });
   }
 
+  private async restartConsumer(old: Consumer, groupId: string, targets: Map<string, DeliveryTarget>, attempt: number): Promise<void> {
+    await this.forget(old);
+    for (;;) {
+      await new Promise((r) => setTimeout(r, Math.min(30_000, 1000 * 2 ** Math.min(attempt, 5))));
+      if (this.closing) return;
+      try {
+        await this.consume(groupId, targets, attempt);
+        this.stopped.delete(groupId);
+        this.log.log({ msg: 'Kafka consumer running again', groupId });
+        return;
+      } catch (err) {
+        this.log.error({ msg: 'Kafka consumer could not start; retrying', groupId, attempt, err: (err as Error).message });
+        attempt++;
+      }
+    }
+  }
+
+  /** Disconnects a consumer and drops its buffered work (uncommitted, so it is delivered again). */
+  private async forget(consumer: Consumer): Promise<void> {
+    await consumer.disconnect().catch(() => undefined);
+    const i = this.consumers.indexOf(consumer);
+    if (i >= 0) this.consumers.splice(i, 1);
+    this.limits.delete(consumer);
+    this.consumerIds.delete(consumer);
+    for (const [key, w] of this.work) if (w.consumer === consumer) this.work.delete(key);
+  }
+
   private enqueue(consumer: Consumer, { topic, partition, message }: EachMessagePayload, target: DeliveryTarget | undefined): void {
     if (this.closing) return;
-    const key = `${topic}/${partition}/${this.consumers.indexOf(consumer)}`;
+    const key = `${topic}/${partition}/${this.consumerIds.get(consumer)}`;
     let w = this.work.get(key);
     if (!w) {
       w = { consumer, limit: this.limits.get(consumer)!, topic, partition, queue: [], running: false, paused: false, epoch: 0 };
