@@ -104,6 +104,31 @@ describe('distributed mode: faults on a real broker', () => {
     }
   }, 480_000);
 
+  it('on SIGTERM an LLM worker and a pipeline finish what they hold, leave their groups and exit 0; no chat is lost', async () => {
+    // Back to two of each (the first test killed one of each).
+    await Promise.all([pipelines[0].restart(), workers[0].restart()]);
+    const chats = await openChats(gateway, 12);
+    try {
+      await Promise.all(chats.map((chat, i) => send(chat, `Shutdown ${i}: what is a dead letter?`)));
+      await waitUntil(() => chats.filter(finished).length >= 2, 120_000);
+      const stopping = Date.now();
+      await Promise.all([workers[1].stop(), pipelines[1].stop()]);
+      const stopMs = Date.now() - stopping;
+      expect(workers[1].exit).toBe(0);
+      expect(pipelines[1].exit).toBe(0);
+      expect(stopMs).toBeLessThan(25_000);
+      await waitUntil(() => chats.every(finished), 120_000);
+      for (const chat of chats) {
+        const r = inspect(chat);
+        expect(r.error).toBeUndefined();
+        expect(r.shown.map((c) => c.delta).join('')).toBe(r.done!.text);
+      }
+    } finally {
+      chats.forEach((c) => c.client.close());
+      await Promise.all([workers[1].restart(), pipelines[1].restart()]);
+    }
+  }, 300_000);
+
   it('sends a malformed record written straight onto each topic to chat.dlq, and its partition goes on', async () => {
     const [chat] = await openChats(gateway, 1);
     const topics = [TOPICS.queries, TOPICS.preprocessed, TOPICS.embedded, TOPICS.retrieved, TOPICS.prompts, TOPICS.responses, TOPICS.control];
@@ -131,9 +156,14 @@ describe('distributed mode: faults on a real broker', () => {
     try {
       await Promise.all(during.map((chat, i) => send(chat, `Before the restart ${i}: what is Relay?`)));
       stopKafka();
+      // Down long enough for kafkajs to give up on its own retries (its consumers then stop for good).
+      await new Promise((r) => setTimeout(r, 20_000));
       startKafka(1);
       await Promise.all(after.map((chat, i) => send(chat, `After the restart ${i}: what is a session?`, 60_000)));
-      await waitUntil(() => [...during, ...after].every(finished), 240_000);
+      await waitUntil(() => [...during, ...after].every(finished), 240_000).catch((err: Error) => {
+        const state = [...during, ...after].map((c) => ({ messageId: c.messageId, events: c.client.timeline.map((e) => e.type) }));
+        throw new Error(`${err.message}; chats: ${JSON.stringify(state)}`);
+      });
       // Chats sent after the broker came back are answered; those caught by the restart at least hear back.
       for (const chat of after) expect(inspect(chat).done?.text.length).toBeGreaterThan(0);
       for (const chat of during) expect(inspect(chat).done ?? inspect(chat).error).toBeDefined();

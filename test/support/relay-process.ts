@@ -57,6 +57,11 @@ export class RelayProcess {
     this.child?.kill('SIGKILL');
   }
 
+  /** How the process ended: its exit code, or the signal that ended it; undefined while it runs. */
+  get exit(): number | string | undefined {
+    return this.child?.exitCode ?? this.child?.signalCode ?? undefined;
+  }
+
   async stop(): Promise<void> {
     const child = this.child;
     // A process ended by a signal (kill()) has signalCode set and exitCode still null.
@@ -77,7 +82,7 @@ export class RelayProcess {
         HOST: '127.0.0.1',
         DATA_DIR: this.dataDir,
         AUTH_SECRET: 'e2e-secret-that-is-long-enough-to-sign-tokens',
-        LOG_LEVEL: 'warn',
+        LOG_LEVEL: process.env.RELAY_E2E_LOG_LEVEL ?? 'warn',
         ...this.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -88,8 +93,8 @@ export class RelayProcess {
     const logDir = process.env.RELAY_E2E_LOG_DIR;
     if (logDir) {
       const file = createWriteStream(join(logDir, `${this.entry.split('/')[1]}-${this.port}.log`), { flags: 'a' });
-      this.child.stdout!.pipe(file);
-      this.child.stderr!.pipe(file);
+      this.child.stdout!.pipe(file, { end: false });
+      this.child.stderr!.pipe(file, { end: false });
     }
     await this.waitUntilReady(90_000);
   }
