@@ -6,7 +6,7 @@ import { EMBEDDER, Embedder, EmbeddingsConfig, EmbeddingsModule } from '@relay/e
 import { ObservabilityModule } from '@relay/observability';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RelayTransport, TopicPublisher } from '@relay/transport';
+import { RelayTransport, RpcErrorsPassthroughFilter, TopicPublisher } from '@relay/transport';
 import { PipelineAppModule } from '../apps/pipeline/src/pipeline-app.module';
 
 type PipelineAppConfig = Parameters<typeof PipelineAppModule.forRoot>[0];
@@ -55,6 +55,7 @@ export async function measurePipelineThroughput(transport: RelayTransport, confi
     { module: class BenchPipeline {}, imports: [PipelineAppModule.forRoot(config, transport), CaptureModule.forRoot(capture)] },
     { logger: ['error'] },
   );
+  app.useGlobalFilters(new RpcErrorsPassthroughFilter(app.getHttpAdapter()));
   app.connectMicroservice({ strategy: transport.server }, { inheritAppConfig: true });
   await app.startAllMicroservices();
   await app.init();

@@ -1,7 +1,7 @@
 import { DynamicModule, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ConfigError } from '@relay/config';
-import type { RelayTransport } from '@relay/transport';
+import { RelayTransport, RpcErrorsPassthroughFilter } from '@relay/transport';
 import { Logger } from 'nestjs-pino';
 
 /** Runs `load`; on a ConfigError prints which variables are wrong and why, and exits 1 before anything starts. */
@@ -26,6 +26,7 @@ export async function startApp(options: { name: string; module: DynamicModule; t
   const app = await NestFactory.create(options.module, { bufferLogs: true });
   const logger = app.get(Logger);
   app.useLogger(logger);
+  app.useGlobalFilters(new RpcErrorsPassthroughFilter(app.getHttpAdapter()));
   const microservice = app.connectMicroservice({ strategy: options.transport.server }, { inheritAppConfig: true });
   await app.startAllMicroservices();
   await app.listen(options.port, options.host);

@@ -10,3 +10,4 @@ export * from './delivery/nest-handler-target';
 export * from './kafka/kafka.config';
 export * from './kafka/kafka.server';
 export * from './kafka/kafka.client';
+export * from './delivery/rpc-errors-passthrough.filter';

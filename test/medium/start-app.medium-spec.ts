@@ -1,0 +1,46 @@
+import { Controller, Module } from '@nestjs/common';
+import { EventPattern } from '@nestjs/microservices';
+import { commonConfigSchema, parseEnv } from '@relay/config';
+import { createEnvelope, DEAD_LETTER_HEADERS, TOPICS } from '@relay/contracts';
+import { ObservabilityModule, RelayLoggerModule } from '@relay/observability';
+import { startApp } from '@relay/runtime';
+import { createInProcessTransport, TopicPublisher, TransportModule, TransportRecord } from '@relay/transport';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+@Controller()
+class FailingStage {
+  @EventPattern(TOPICS.control, { stage: 'failing-stage' })
+  handle(): Promise<void> {
+    return Promise.reject(new Error('model server unreachable'));
+  }
+}
+
+// An app started the way every Relay process starts (startApp), without the gateway's module: a handler's error
+// must reach the dead letter as thrown, not as Nest's generic "Internal server error".
+describe('startApp', () => {
+  it('dead-letters a failing handler with the reason it threw', async () => {
+    const transport = createInProcessTransport(parseEnv(commonConfigSchema, { TRANSPORT_RETRY_BASE_MS: '1', LOG_LEVEL: 'silent' }));
+    @Module({
+      imports: [
+        RelayLoggerModule.forRoot({ level: 'silent' }),
+        ObservabilityModule.forRoot({ auditLogPath: join(tmpdir(), `relay-medium-audit-${process.pid}.jsonl`) }),
+        TransportModule.forRoot(transport),
+      ],
+      controllers: [FailingStage],
+    })
+    class FailingApp {}
+    const app = await startApp({ name: 'failing', module: { module: FailingApp }, transport, port: 0, host: '127.0.0.1' });
+    try {
+      const letters: TransportRecord[] = [];
+      transport.broker.subscribe(TOPICS.deadLetters, 'test', async (record) => void letters.push(record));
+      await app.get(TopicPublisher).publish(TOPICS.control, createEnvelope({ sessionId: 's1', payload: { type: 'cancel' as const } }) as never);
+      for (let i = 0; i < 200 && letters.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(letters).toHaveLength(1);
+      expect(letters[0].headers[DEAD_LETTER_HEADERS.reason]).toBe('model server unreachable');
+      expect(letters[0].headers[DEAD_LETTER_HEADERS.stage]).toBe('failing-stage');
+    } finally {
+      await app.close();
+    }
+  });
+});
