@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { ClientProxy, ReadPacket } from '@nestjs/microservices';
-import { Kafka, Producer } from 'kafkajs';
+import { Kafka, Partitioners, Producer } from 'kafkajs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { OutgoingRecord } from '../transport-record';
 import { createKafka } from './kafka-client-factory';
@@ -37,7 +37,8 @@ export class KafkaClient extends ClientProxy {
   connect(): Promise<Producer> {
     if (this.producer) return Promise.resolve(this.producer);
     this.connecting ??= (async () => {
-      const producer = this.kafka.producer({ idempotent: true, allowAutoTopicCreation: false });
+      // Named explicitly (Java's murmur2, as other Kafka clients): same key, same partition; and no start-up warning.
+      const producer = this.kafka.producer({ idempotent: true, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
       try {
         await producer.connect();
       } catch (err) {

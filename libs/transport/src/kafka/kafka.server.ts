@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { CustomTransportStrategy, Server } from '@nestjs/microservices';
-import { Consumer, EachMessagePayload, IHeaders, Kafka, Producer } from 'kafkajs';
+import { Consumer, EachMessagePayload, IHeaders, Kafka, Partitioners, Producer } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import { ConcurrencyLimit } from '../delivery/concurrency-limit';
 import { nestHandlerTarget, StageExtras } from '../delivery/nest-handler-target';
@@ -12,6 +12,9 @@ import { ensureTopics } from './kafka-topics';
 import type { KafkaConfig } from './kafka.config';
 
 export const KAFKA_TRANSPORT = Symbol('KAFKA_TRANSPORT');
+
+/** Longest start-up waits for a consumer group's first join before going on (and reporting ready) anyway. */
+const JOIN_TIMEOUT_MS = 30_000;
 
 interface PartitionWork {
   consumer: Consumer;
@@ -110,7 +113,7 @@ export class KafkaServer extends Server implements CustomTransportStrategy {
     }
 
     // Dead letters are written by this server's own producer. No client-level retry on an idempotent producer.
-    this.producer = createKafka(this.config, `${this.config.KAFKA_CLIENT_ID}-${this.app}-dlq`, { retry: false }).producer({ idempotent: true });
+    this.producer = createKafka(this.config, `${this.config.KAFKA_CLIENT_ID}-${this.app}-dlq`, { retry: false }).producer({ idempotent: true, createPartitioner: Partitioners.DefaultPartitioner });
     await this.producer.connect();
     const producer = this.producer;
     this.dispatcher = new RecordDispatcher(
@@ -133,7 +136,9 @@ export class KafkaServer extends Server implements CustomTransportStrategy {
       if (!groups.has(groupId)) groups.set(groupId, new Map());
       groups.get(groupId)!.set(topic, nestHandlerTarget(topic, handler, (result) => this.transformToObservable(result)));
     }
-    for (const [groupId, targets] of groups) await this.consume(groupId, targets);
+    // Ready only once every group has joined: a private group reads from its join on, so a gateway that answered
+    // ready before its chat.responses group joined would miss the answers to the first messages it accepted.
+    await Promise.all([...groups].map(([groupId, targets]) => this.consume(groupId, targets)));
     this.listening = true;
   }
 
@@ -178,11 +183,18 @@ export class KafkaServer extends Server implements CustomTransportStrategy {
         }
       }
     });
+    const joined = new Promise<void>((resolve) => {
+      const stop = consumer.on(consumer.events.GROUP_JOIN, () => (stop(), resolve()));
+    });
     await consumer.run({
       autoCommit: false,
       partitionsConsumedConcurrently: this.config.KAFKA_PARTITIONS_CONCURRENTLY,
       eachMessage: async (payload) => this.enqueue(consumer, payload, targets.get(payload.topic)),
     });
+    const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), JOIN_TIMEOUT_MS).unref());
+    if ((await Promise.race([joined, timeout])) === 'timeout') {
+      this.log.warn({ msg: `consumer group not joined after ${JOIN_TIMEOUT_MS} ms; going on`, groupId });
+    }
   }
 
   private async restartConsumer(old: Consumer, groupId: string, targets: Map<string, DeliveryTarget>, attempt: number): Promise<void> {
