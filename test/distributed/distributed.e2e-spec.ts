@@ -70,6 +70,45 @@ describe('distributed mode over Kafka', () => {
       expect(body.details.transport).toMatchObject({ status: 'up', kind: 'kafka' });
     }
   });
+
+  // Last: it kills a gateway.
+  it('lets a client whose gateway died resume on the other one without losing or repeating text', async () => {
+    const session = await createSession(gateways[0].baseUrl);
+    const first = await ChatClient.connect(gateways[0].baseUrl, session.token);
+    const ack = await first.emitWithAck<{ ok: boolean; messageId: string }>('chat:send', {
+      sessionId: session.sessionId,
+      clientMessageId: 'resume-1',
+      text: 'Explain how Relay streams an answer to the browser.',
+    });
+    expect(ack.ok).toBe(true);
+    await first.waitFor(() => first.chunks.length > 0 || first.dones.length > 0, 120_000);
+    gateways[0].kill();
+    const seen = [...first.chunks];
+    first.close();
+
+    const second = await ChatClient.connect(gateways[1].baseUrl, session.token);
+    try {
+      const fromSeq = seen.length ? seen[seen.length - 1].seq + 1 : 0;
+      const resumed = await second.emitWithAck<{ ok: boolean; replayed: number; state: string }>('chat:resume', {
+        sessionId: session.sessionId,
+        messageId: ack.messageId,
+        fromSeq,
+      });
+      expect(resumed).toMatchObject({ ok: true });
+      expect(['streaming', 'done']).toContain(resumed.state);
+      await second.waitFor(() => second.finished(ack.messageId), 120_000);
+      const later = second.chunks.filter((c) => c.messageId === ack.messageId);
+      expect(later.every((c) => c.seq >= fromSeq)).toBe(true);
+      // One chunk per seq (a replayed chunk may overlap a live one), nothing missing, and together the final text.
+      const bySeq = new Map([...seen, ...later].map((c) => [c.seq, c.delta]));
+      const seqs = [...bySeq.keys()].sort((a, b) => a - b);
+      expect(seqs).toEqual(seqs.map((_, i) => i));
+      const done = second.dones.find((d) => d.messageId === ack.messageId)!;
+      expect(seqs.map((q) => bySeq.get(q)).join('')).toBe(done.text);
+    } finally {
+      second.close();
+    }
+  });
 });
 
 async function deleteRelayTopics(): Promise<void> {

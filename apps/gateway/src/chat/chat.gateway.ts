@@ -133,8 +133,7 @@ export class ChatGateway implements OnGatewayInit<ChatNamespace>, OnGatewayConne
       await this.sessions.authorize(socket.data.sessionId, sessionId);
       const replay = this.tracker.replay(messageId, fromSeq);
       // Never replay another session's answer, whatever message id is asked for.
-      const owner = replay?.done?.sessionId ?? replay?.chunks[0]?.sessionId;
-      if (!replay || owner !== sessionId) return { replayed: 0, state: 'unknown' as const };
+      if (!replay || replay.sessionId !== sessionId) return { replayed: 0, state: 'unknown' as const };
       for (const chunk of replay.chunks) socket.emit(SERVER_EVENTS.chunk, chunk);
       if (replay.done) socket.emit(SERVER_EVENTS.done, replay.done);
       return { replayed: replay.chunks.length, state: replay.done ? ('done' as const) : ('streaming' as const) };

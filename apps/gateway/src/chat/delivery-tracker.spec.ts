@@ -32,6 +32,12 @@ describe('DeliveryTracker', () => {
     expect(t.replay('other', 0)).toBeUndefined();
   });
 
+  it('knows whose answer it is even when the client already has every chunk so far', () => {
+    const t = new DeliveryTracker();
+    [0, 1].forEach((s) => t.chunk(chunk(s), 'g'));
+    expect(t.replay('m', 2)).toEqual({ sessionId: 's', chunks: [], done: undefined });
+  });
+
   it('forgets the oldest answers beyond its capacity', () => {
     const t = new DeliveryTracker(2);
     ['a', 'b', 'c'].forEach((id) => t.chunk({ ...chunk(0), messageId: id }, 'g'));

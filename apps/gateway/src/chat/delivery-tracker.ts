@@ -1,6 +1,8 @@
 import type { ChatChunkEvent, ChatDoneEvent } from '@relay/contracts';
 
 interface MessageDelivery {
+  /** Whose answer this is: a resume is answered only for the session that owns it. */
+  sessionId: string;
   generationId: string;
   nextSeq: number;
   /** What was delivered of the current generation, for a client that reconnects and resumes. */
@@ -25,7 +27,7 @@ export class DeliveryTracker {
   chunk(event: ChatChunkEvent, generationId: string): ChunkVerdict {
     const state = this.messages.get(event.messageId);
     if (!state) {
-      this.remember(event.messageId, { generationId, nextSeq: event.seq + 1, chunks: [event] });
+      this.remember(event.messageId, { sessionId: event.sessionId, generationId, nextSeq: event.seq + 1, chunks: [event] });
       return 'deliver';
     }
     if (state.done) return 'duplicate';
@@ -46,15 +48,15 @@ export class DeliveryTracker {
     const state = this.messages.get(event.messageId);
     if (state?.done) return false;
     if (state) state.done = event;
-    else this.remember(event.messageId, { generationId: '', nextSeq: 0, chunks: [], done: event });
+    else this.remember(event.messageId, { sessionId: event.sessionId, generationId: '', nextSeq: 0, chunks: [], done: event });
     return true;
   }
 
   /** The chunks from `fromSeq` on and the done event if the answer is complete; undefined if unknown here. */
-  replay(messageId: string, fromSeq: number): { chunks: ChatChunkEvent[]; done?: ChatDoneEvent } | undefined {
+  replay(messageId: string, fromSeq: number): { sessionId: string; chunks: ChatChunkEvent[]; done?: ChatDoneEvent } | undefined {
     const state = this.messages.get(messageId);
     if (!state) return undefined;
-    return { chunks: state.chunks.filter((c) => c.seq >= fromSeq), done: state.done };
+    return { sessionId: state.sessionId, chunks: state.chunks.filter((c) => c.seq >= fromSeq), done: state.done };
   }
 
   private remember(messageId: string, state: MessageDelivery): void {
