@@ -1,4 +1,4 @@
-import { dot, type StoredChunk, type VectorHit, type VectorStore } from '@relay/vector-store';
+import { dot, type StoredChunk, type VectorHit, type VectorSearchFilter, type VectorStore } from '@relay/vector-store';
 
 /** Exact dot-product search over an in-memory map; vectors are assumed normalised, as the port requires. */
 export class InMemoryVectorStore implements VectorStore {
@@ -14,9 +14,11 @@ export class InMemoryVectorStore implements VectorStore {
     for (const entry of chunks) this.entries.set(entry.chunk.chunkId, entry);
   }
 
-  async search(vector: Float32Array, k: number): Promise<VectorHit[]> {
+  async search(vector: Float32Array, k: number, filter?: VectorSearchFilter): Promise<VectorHit[]> {
     this.searches.push({ vector, k });
+    const only = filter?.documentIds && new Set(filter.documentIds);
     return [...this.entries.values()]
+      .filter((e) => !only || only.has(e.chunk.documentId))
       .map((e) => ({ ...e, score: dot(vector, e.vector) }))
       .sort((a, b) => b.score - a.score)
       .slice(0, k);
@@ -35,6 +37,10 @@ export class InMemoryVectorStore implements VectorStore {
 
   async count(): Promise<number> {
     return this.entries.size;
+  }
+
+  async *chunks(): AsyncIterable<StoredChunk> {
+    for (const entry of [...this.entries.values()]) yield entry.chunk;
   }
 }
 

@@ -8,6 +8,8 @@ export interface StoredChunk {
   source: string;
   /** Order of the chunk within its document, from 0. */
   position: number;
+  /** 1-based page of a paginated source (PDF); absent otherwise. */
+  page?: number;
   text: string;
 }
 
@@ -18,14 +20,22 @@ export interface VectorHit {
   score: number;
 }
 
+/** Restricts a search; every field optional, all given fields must match. */
+export interface VectorSearchFilter {
+  /** Only chunks of these documents. */
+  documentIds?: string[];
+}
+
 /** Nearest-neighbour search over chunk vectors (normalised, cosine). */
 export interface VectorStore {
   readonly kind: string;
   isReady(): boolean;
   /** Adds chunks, replacing any with the same chunkId. */
   upsert(chunks: Array<{ chunk: StoredChunk; vector: Float32Array }>): Promise<void>;
-  search(vector: Float32Array, k: number): Promise<VectorHit[]>;
+  search(vector: Float32Array, k: number, filter?: VectorSearchFilter): Promise<VectorHit[]>;
   /** Removes every chunk of a document; returns how many. */
   deleteDocument(documentId: string): Promise<number>;
   count(): Promise<number>;
+  /** Every stored chunk, in no particular order (e.g. to rebuild a keyword index at start). */
+  chunks(): AsyncIterable<StoredChunk>;
 }

@@ -3,7 +3,7 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { existsSync, mkdirSync } from 'node:fs';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { StoredChunk, VectorHit, VectorStore } from '../vector-store.port';
+import type { StoredChunk, VectorHit, VectorSearchFilter, VectorStore } from '../vector-store.port';
 
 interface Entry {
   chunk: StoredChunk;
@@ -41,9 +41,13 @@ export class ExactVectorStore implements VectorStore, OnModuleInit {
     await this.persist();
   }
 
-  async search(vector: Float32Array, k: number): Promise<VectorHit[]> {
+  async search(vector: Float32Array, k: number, filter?: VectorSearchFilter): Promise<VectorHit[]> {
+    const only = filter?.documentIds && new Set(filter.documentIds);
     const hits: VectorHit[] = [];
-    for (const entry of this.entries.values()) hits.push({ ...entry, score: dot(vector, entry.vector) });
+    for (const entry of this.entries.values()) {
+      if (only && !only.has(entry.chunk.documentId)) continue;
+      hits.push({ ...entry, score: dot(vector, entry.vector) });
+    }
     return hits.sort((a, b) => b.score - a.score).slice(0, k);
   }
 
@@ -61,6 +65,10 @@ export class ExactVectorStore implements VectorStore, OnModuleInit {
 
   async count(): Promise<number> {
     return this.entries.size;
+  }
+
+  async *chunks(): AsyncIterable<StoredChunk> {
+    for (const entry of [...this.entries.values()]) yield entry.chunk;
   }
 
   /** Writes a snapshot to a temporary file and renames it, so a crash never leaves a torn index. */
