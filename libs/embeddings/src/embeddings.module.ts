@@ -2,10 +2,11 @@ import { DynamicModule, Global, Module } from '@nestjs/common';
 import { readinessOf } from '@relay/observability';
 import { EMBEDDER, Embedder } from './embedder.port';
 import type { EmbeddingsConfig } from './embeddings.config';
+import { MicroBatchingEmbedder } from './micro-batching/micro-batching-embedder';
 import { OpenAiCompatibleEmbedder } from './openai-compatible/openai-compatible.embedder';
 import { TransformersJsEmbedder } from './transformers-js/transformers-js.embedder';
 
-/** Provides EMBEDDER from the adapter EMBEDDINGS_PROVIDER names. */
+/** Provides EMBEDDER: the adapter EMBEDDINGS_PROVIDER names, behind micro-batching shared by all its callers. */
 @Global()
 @Module({})
 export class EmbeddingsModule {
@@ -17,7 +18,11 @@ export class EmbeddingsModule {
     return {
       module: EmbeddingsModule,
       providers: [
-        { provide: EMBEDDER, useFactory: adapters[config.EMBEDDINGS_PROVIDER] },
+        {
+          provide: EMBEDDER,
+          useFactory: () =>
+            new MicroBatchingEmbedder(adapters[config.EMBEDDINGS_PROVIDER](), { maxBatch: config.EMBEDDINGS_MAX_BATCH, maxWaitMs: config.EMBEDDINGS_MAX_WAIT_MS }),
+        },
         readinessOf<Embedder>(EMBEDDER, 'embedder', (embedder) => ({ ready: embedder.isReady(), details: { model: embedder.modelName, dimension: embedder.dimension } })),
       ],
       exports: [EMBEDDER],
