@@ -1,4 +1,6 @@
-import { Controller, Module } from '@nestjs/common';
+import { ArgumentsHost, Catch, Controller, ExceptionFilter, Get, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import type { Response } from 'express';
 import { EventPattern } from '@nestjs/microservices';
 import { commonConfigSchema, parseEnv } from '@relay/config';
 import { createEnvelope, DEAD_LETTER_HEADERS, TOPICS } from '@relay/contracts';
@@ -16,10 +18,26 @@ class FailingStage {
   }
 }
 
+@Controller()
+class FailingRoute {
+  @Get('fail')
+  fail(): never {
+    throw new Error('no such thing');
+  }
+}
+
+/** Stands for an app's own REST error mapping, like the gateway's RelayExceptionFilter. */
+@Catch()
+class TeapotFilter implements ExceptionFilter {
+  catch(exception: Error, host: ArgumentsHost): void {
+    host.switchToHttp().getResponse<Response>().status(418).json({ error: exception.message });
+  }
+}
+
 // An app started the way every Relay process starts (startApp), without the gateway's module: a handler's error
 // must reach the dead letter as thrown, not as Nest's generic "Internal server error".
 describe('startApp', () => {
-  it('dead-letters a failing handler with the reason it threw', async () => {
+  it("dead-letters a failing handler with the reason it threw, while HTTP errors still get the app's own filter", async () => {
     const transport = createInProcessTransport(parseEnv(commonConfigSchema, { TRANSPORT_RETRY_BASE_MS: '1', LOG_LEVEL: 'silent' }));
     @Module({
       imports: [
@@ -27,7 +45,8 @@ describe('startApp', () => {
         ObservabilityModule.forRoot({ auditLogPath: join(tmpdir(), `relay-medium-audit-${process.pid}.jsonl`) }),
         TransportModule.forRoot(transport),
       ],
-      controllers: [FailingStage],
+      controllers: [FailingStage, FailingRoute],
+      providers: [{ provide: APP_FILTER, useClass: TeapotFilter }],
     })
     class FailingApp {}
     const app = await startApp({ name: 'failing', module: { module: FailingApp }, transport, port: 0, host: '127.0.0.1' });
@@ -39,6 +58,9 @@ describe('startApp', () => {
       expect(letters).toHaveLength(1);
       expect(letters[0].headers[DEAD_LETTER_HEADERS.reason]).toBe('model server unreachable');
       expect(letters[0].headers[DEAD_LETTER_HEADERS.stage]).toBe('failing-stage');
+      const res = await fetch(`${await app.getUrl()}/fail`);
+      expect(res.status).toBe(418);
+      expect(await res.json()).toEqual({ error: 'no such thing' });
     } finally {
       await app.close();
     }

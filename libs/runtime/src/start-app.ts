@@ -26,6 +26,11 @@ export async function startApp(options: { name: string; module: DynamicModule; t
   const app = await NestFactory.create(options.module, { bufferLogs: true });
   const logger = app.get(Logger);
   app.useLogger(logger);
+  // Order matters. init() builds the HTTP routes with the app's own filters (the gateway's REST error mapping) and
+  // loads the models; the catch-all RPC filter is added after, so HTTP errors never reach it, and before
+  // connectMicroservice, which builds the message handlers with the filters present then: their errors reach the
+  // transport as thrown (retries, dead letters with the reason).
+  await app.init();
   app.useGlobalFilters(new RpcErrorsPassthroughFilter(app.getHttpAdapter()));
   const microservice = app.connectMicroservice({ strategy: options.transport.server }, { inheritAppConfig: true });
   await app.startAllMicroservices();

@@ -25,7 +25,7 @@ export class RecordContext extends BaseRpcContext<[TransportRecord]> {
 }
 
 /**
- * A Nest message handler (and any chained after it on the same topic) as a DeliveryTarget: its result, promise or
+ * A Nest message handler (with any chained after it on the same topic, which Nest runs with it) as a DeliveryTarget: its result, promise or
  * observable, is awaited so a failure reaches the dispatcher's retries instead of being swallowed (nest #4241).
  */
 export function nestHandlerTarget(
@@ -37,10 +37,10 @@ export function nestHandlerTarget(
   return {
     stage: extras.stage ?? topic,
     handle: async (message, record) => {
-      for (let handler: MessageHandler | undefined = head; handler; handler = handler.next) {
-        const result = await handler(message, new RecordContext([record]));
-        await lastValueFrom(toObservable(result), { defaultValue: undefined });
-      }
+      // Only the head: Nest's wrapper of an event handler runs the handlers chained after it itself and joins
+      // their results into what it returns (calling `next` here too ran each of them twice).
+      const result = await head(message, new RecordContext([record]));
+      await lastValueFrom(toObservable(result), { defaultValue: undefined });
     },
   };
 }
