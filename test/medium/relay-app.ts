@@ -1,11 +1,12 @@
 import { DynamicModule, Global, INestApplication, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { commonConfigSchema, parseEnv } from '@relay/config';
-import { EMBEDDER } from '@relay/embeddings';
+import { EMBEDDER, EMBEDDING_TOKENIZER } from '@relay/embeddings';
 import { LLM, PROMPT_TOKENIZER } from '@relay/llm';
 import { ObservabilityModule } from '@relay/observability';
 import { FileSessionStore, SESSION_STORE } from '@relay/session-store';
-import { ControllableEmbedder, FakePromptTokenizer, InMemoryVectorStore, ScriptedLlm } from '@relay/testing';
+import { KEYWORD_INDEX } from '@relay/retrieval';
+import { ControllableEmbedder, FakePromptTokenizer, InMemoryKeywordIndex, InMemoryVectorStore, ScriptedLlm, WordTokenizer } from '@relay/testing';
 import { createInProcessTransport, InProcessBroker, InProcessTransport, TransportModule } from '@relay/transport';
 import { VECTOR_STORE } from '@relay/vector-store';
 import { mkdtempSync } from 'node:fs';
@@ -43,9 +44,11 @@ export async function startMediumRelay(env: Record<string, string> = {}): Promis
       { provide: LLM, useValue: llm },
       { provide: PROMPT_TOKENIZER, useValue: new FakePromptTokenizer(2048) },
       { provide: VECTOR_STORE, useValue: new InMemoryVectorStore() },
+      { provide: KEYWORD_INDEX, useValue: new InMemoryKeywordIndex() },
+      { provide: EMBEDDING_TOKENIZER, useValue: new WordTokenizer() },
       { provide: SESSION_STORE, useValue: new FileSessionStore(join(dataDir, 'sessions')) },
     ],
-    exports: [EMBEDDER, LLM, PROMPT_TOKENIZER, VECTOR_STORE, SESSION_STORE],
+    exports: [EMBEDDER, LLM, PROMPT_TOKENIZER, VECTOR_STORE, KEYWORD_INDEX, EMBEDDING_TOKENIZER, SESSION_STORE],
   })
   class FakePortsModule {}
 
@@ -55,7 +58,7 @@ export async function startMediumRelay(env: Record<string, string> = {}): Promis
       ObservabilityModule.forRoot({ auditLogPath: join(dataDir, 'audit.jsonl') }),
       TransportModule.forRoot(transport),
       FakePortsModule,
-      GatewayModule.forRoot(parseEnv(gatewayConfigSchema, all)),
+      GatewayModule.forRoot(parseEnv(gatewayConfigSchema, all), { dataDir }),
       PipelineModule.forRoot(parseEnv(pipelineConfigSchema, all), { dataDir }),
       LlmWorkerModule.forRoot(parseEnv(llmWorkerConfigSchema, all)),
     ],

@@ -19,7 +19,7 @@ export class GatewayAppModule {
         ObservabilityModule.forRoot({ auditLogPath: join(dataDir, 'audit', 'audit.jsonl') }),
         TransportModule.forRoot(transport),
         SessionStoreModule.forRoot({ dataDir }),
-        GatewayModule.forRoot(config.gateway),
+        GatewayModule.forRoot(config.gateway, { dataDir }),
       ],
     };
   }

@@ -1,4 +1,4 @@
-import { httpConfigSchema, intVar } from '@relay/config';
+import { httpConfigSchema, intVar, optionalStringVar } from '@relay/config';
 import { z } from 'zod';
 
 export const gatewayConfigSchema = httpConfigSchema.extend({
@@ -9,6 +9,12 @@ export const gatewayConfigSchema = httpConfigSchema.extend({
   HISTORY_MAX_TURNS: intVar(20, 0, 1000),
   CHAT_RATE_PER_SEC: intVar(5, 1, 10_000),
   CHAT_RATE_BURST: intVar(10, 1, 100_000),
+  /** Largest uploaded document file, in bytes (at most 16 MiB: its text travels in one docs.ingest record). */
+  MAX_DOCUMENT_BYTES: intVar(10 * 1024 * 1024, 1, 16 * 1024 * 1024),
+  /** How long an upload waits for its document to be indexed before answering 202 (still indexing). */
+  INGEST_TIMEOUT_MS: intVar(60_000, 100, 3_600_000),
+  /** When set, uploading and deleting documents need `Authorization: Bearer <this>`; empty: open. */
+  DOCUMENTS_TOKEN: optionalStringVar(),
 });
 export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
 

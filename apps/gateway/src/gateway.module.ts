@@ -5,28 +5,36 @@ import { ChatResponsesHandler } from './chat/chat-responses.handler';
 import { ChatGateway } from './chat/chat.gateway';
 import { DeliveryTracker } from './chat/delivery-tracker';
 import { DeadLetterHandler } from './chat/dead-letter.handler';
+import { DocumentRegistry } from './documents/document-registry';
+import { DocumentStatusHandler } from './documents/document-status.handler';
+import { DocumentsController } from './documents/documents.controller';
+import { DOCUMENT_REGISTRY, DocumentsService } from './documents/documents.service';
 import { GATEWAY_CONFIG, GatewayConfig } from './gateway.config';
 import { RelayExceptionFilter } from './http/relay-exception.filter';
 import { SessionManager } from './session/session-manager';
 import { SessionsController } from './session/sessions.controller';
+import { join } from 'node:path';
 
 /**
- * The gateway app: REST sessions, the Socket.IO chat protocol, delivery of chat.responses, health endpoints.
+ * The gateway app: REST sessions and documents, the Socket.IO chat protocol, delivery of chat.responses, health
+ * endpoints.
  * Needs the SESSION_STORE port and a transport from its composition root.
  */
 @Module({})
 export class GatewayModule {
-  static forRoot(config: GatewayConfig): DynamicModule {
+  static forRoot(config: GatewayConfig, options: { dataDir: string }): DynamicModule {
     return {
       module: GatewayModule,
       imports: [HealthModule],
-      controllers: [SessionsController, ChatResponsesHandler, DeadLetterHandler],
+      controllers: [SessionsController, ChatResponsesHandler, DeadLetterHandler, DocumentsController, DocumentStatusHandler],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: APP_FILTER, useClass: RelayExceptionFilter },
         SessionManager,
         ChatGateway,
         { provide: DeliveryTracker, useFactory: () => new DeliveryTracker() },
+        { provide: DOCUMENT_REGISTRY, useValue: new DocumentRegistry(join(options.dataDir, 'documents.json')) },
+        DocumentsService,
       ],
     };
   }

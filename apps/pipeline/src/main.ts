@@ -4,6 +4,7 @@ import { embeddingsConfigSchema } from '@relay/embeddings';
 import { llmConfigSchema } from '@relay/llm';
 import { loadConfigOrExit, startApp } from '@relay/runtime';
 import { createTransport, kafkaConfigSchema } from '@relay/transport';
+import { vectorStoreConfigSchema } from '@relay/vector-store';
 import { PipelineAppModule } from './pipeline-app.module';
 import { pipelineConfigSchema } from './pipeline.config';
 
@@ -17,6 +18,7 @@ async function bootstrap(): Promise<void> {
     embeddings: parseEnv(embeddingsConfigSchema, env),
     llm: parseEnv(llmConfigSchema, env),
     kafka: parseEnv(kafkaConfigSchema, env),
+    vectorStore: parseEnv(vectorStoreConfigSchema, env),
   }));
   const transport = createTransport(config.common, config.kafka, 'pipeline');
   await startApp({ name: 'pipeline', module: PipelineAppModule.forRoot(config, transport), transport, port: config.http.PORT, host: config.http.HOST });

@@ -3,8 +3,9 @@ import type { CommonConfig } from '@relay/config';
 import { EmbeddingsConfig, EmbeddingsModule } from '@relay/embeddings';
 import { LlmConfig, LlmModule } from '@relay/llm';
 import { HealthModule, ObservabilityModule, RelayLoggerModule } from '@relay/observability';
+import { KeywordIndexModule } from '@relay/retrieval';
 import { RelayTransport, TransportModule } from '@relay/transport';
-import { VectorStoreModule } from '@relay/vector-store';
+import { VectorStoreConfig, VectorStoreModule } from '@relay/vector-store';
 import { join } from 'node:path';
 import type { PipelineConfig } from './pipeline.config';
 import { PipelineModule } from './pipeline.module';
@@ -12,7 +13,7 @@ import { PipelineModule } from './pipeline.module';
 /** The pipeline as its own process (distributed mode): the stages PIPELINE_STAGES names and only the ports they use. */
 @Module({})
 export class PipelineAppModule {
-  static forRoot(config: { common: CommonConfig; pipeline: PipelineConfig; embeddings: EmbeddingsConfig; llm: LlmConfig }, transport: RelayTransport): DynamicModule {
+  static forRoot(config: { common: CommonConfig; pipeline: PipelineConfig; embeddings: EmbeddingsConfig; llm: LlmConfig; vectorStore: VectorStoreConfig }, transport: RelayTransport): DynamicModule {
     const dataDir = config.common.DATA_DIR;
     const stages = config.pipeline.PIPELINE_STAGES;
     return {
@@ -22,8 +23,13 @@ export class PipelineAppModule {
         ObservabilityModule.forRoot({ auditLogPath: join(dataDir, 'audit', 'audit.jsonl') }),
         TransportModule.forRoot(transport),
         HealthModule,
-        ...(stages.includes('embedder') || stages.includes('retriever') ? [EmbeddingsModule.forRoot(config.embeddings)] : []),
-        ...(stages.includes('retriever') ? [VectorStoreModule.forRoot({ dataDir })] : []),
+        ...(stages.includes('embedder') || stages.includes('retriever') || stages.includes('ingestion') ? [EmbeddingsModule.forRoot(config.embeddings)] : []),
+        ...(stages.includes('retriever') || stages.includes('ingestion')
+          ? [
+              VectorStoreModule.forRoot({ dataDir, config: config.vectorStore }),
+              KeywordIndexModule.forRoot({ dataDir, bm25: { k1: config.pipeline.RETRIEVER_BM25_K1, b: config.pipeline.RETRIEVER_BM25_B } }),
+            ]
+          : []),
         ...(stages.includes('prompt-builder') ? [LlmModule.forRoot(config.llm)] : []),
         PipelineModule.forRoot(config.pipeline, { dataDir }),
       ],

@@ -1,8 +1,9 @@
 import { boolVar, enumVar, intVar, numberVar, stringVar } from '@relay/config';
 import { llmConfigFields } from '@relay/llm';
 import { z } from 'zod';
+import { RERANKERS } from './retriever/retriever';
 
-export const PIPELINE_STAGE_NAMES = ['preprocessor', 'embedder', 'retriever', 'prompt-builder'] as const;
+export const PIPELINE_STAGE_NAMES = ['preprocessor', 'embedder', 'retriever', 'prompt-builder', 'ingestion'] as const;
 export type PipelineStageName = (typeof PIPELINE_STAGE_NAMES)[number];
 
 export const pipelineConfigSchema = z
@@ -15,11 +16,22 @@ export const pipelineConfigSchema = z
       .pipe(z.array(z.enum(PIPELINE_STAGE_NAMES, { message: `each must be one of ${PIPELINE_STAGE_NAMES.join(', ')}` })).min(1, { message: 'must name at least one stage' })),
     PROFANITY_POLICY: enumVar(['mask', 'reject'] as const, 'mask'),
     RETRIEVER_TOP_K: intVar(4, 0, 50),
-    RETRIEVER_CANDIDATES: intVar(16, 1, 500),
+    // Hybrid retrieval: both candidate lists are fused by RRF, then re-ranked (docs/configuration.md).
+    RETRIEVER_VECTOR_CANDIDATES: intVar(20, 0, 500),
+    RETRIEVER_KEYWORD_CANDIDATES: intVar(20, 0, 500),
+    RETRIEVER_RRF_K: intVar(60, 1, 1000),
+    RETRIEVER_RERANKER: enumVar(RERANKERS, 'convex'),
     RETRIEVER_MIN_SCORE: numberVar(0.2, -1, 1),
     RETRIEVER_MMR_LAMBDA: numberVar(0.7, 0, 1),
+    RETRIEVER_CONVEX_ALPHA: numberVar(0.5, 0, 1),
+    RETRIEVER_BM25_K1: numberVar(1.2, 0, 10),
+    RETRIEVER_BM25_B: numberVar(0.75, 0, 1),
     KNOWLEDGE_BASE_DIR: stringVar('./docs'),
     SEED_KNOWLEDGE_BASE: boolVar(true),
+    /** Most tokens of text per chunk, by the embedder's tokenizer; the chunk's title shares the model's window. */
+    CHUNK_TOKENS: intVar(200, 16, 8192),
+    /** Tokens (whole sentences) repeated from the end of a chunk at the start of the next; must be below CHUNK_TOKENS. */
+    CHUNK_OVERLAP_TOKENS: intVar(40, 0, 8191),
   })
   // The prompt builder keeps room for the answer the LLM worker will generate.
   .extend(llmConfigFields.pick({ LLM_MAX_TOKENS: true }).shape);

@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { join } from 'node:path';
 import { EmbedderStageModule } from './embedder/embedder-stage.module';
+import { IngestionModule } from './ingestion/ingestion.module';
 import { KNOWLEDGE_BASE_MANIFEST } from './knowledge-base/knowledge-base-seeder';
 import { KnowledgeBaseModule } from './knowledge-base/knowledge-base.module';
 import { PIPELINE_CONFIG, PipelineConfig, PipelineStageName } from './pipeline.config';
@@ -11,8 +12,8 @@ import { RetrieverModule } from './retriever/retriever.module';
 /**
  * The pipeline app: pre-processor → embedder → retriever → prompt builder, one module per stage, each consuming
  * its own topic. PIPELINE_STAGES picks which of them this process runs. Needs, from its composition root, the
- * ports of the stages it runs: EMBEDDER (embedder, retriever), VECTOR_STORE (retriever), PROMPT_TOKENIZER
- * (prompt builder).
+ * ports of the stages it runs: EMBEDDER (embedder, retriever, ingestion), VECTOR_STORE and KEYWORD_INDEX (retriever,
+ * ingestion), EMBEDDING_TOKENIZER (retriever, ingestion), PROMPT_TOKENIZER (prompt builder).
  */
 @Module({})
 export class PipelineModule {
@@ -36,6 +37,8 @@ export class PipelineModule {
     // The retriever owns the index it searches, so it also keeps the sample knowledge base indexed.
     if (stages.includes('retriever')) modules.push(RetrieverModule, KnowledgeBaseModule);
     if (stages.includes('prompt-builder')) modules.push(PromptBuilderModule);
+    // Documents are indexed where the index lives: with the embedded store, run it in the retriever's process.
+    if (stages.includes('ingestion')) modules.push(IngestionModule);
     return modules;
   }
 }

@@ -2,6 +2,7 @@ import { commonConfigSchema, httpConfigSchema } from '@relay/config';
 import { embeddingsConfigSchema } from '@relay/embeddings';
 import { llmConfigFields } from '@relay/llm';
 import { kafkaConfigSchema } from '@relay/transport';
+import { vectorStoreConfigSchema } from '@relay/vector-store';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gatewayConfigSchema } from '../../gateway/src/gateway.config';
@@ -15,7 +16,7 @@ describe('.env.example', () => {
       .map((line) => /^([A-Z0-9_]+)=/.exec(line)?.[1])
       .filter(Boolean),
   );
-  const schemas = { commonConfigSchema, httpConfigSchema, gatewayConfigSchema, pipelineConfigSchema, llmConfigFields, llmWorkerConfigSchema, embeddingsConfigSchema, kafkaConfigSchema };
+  const schemas = { commonConfigSchema, httpConfigSchema, gatewayConfigSchema, pipelineConfigSchema, llmConfigFields, llmWorkerConfigSchema, embeddingsConfigSchema, kafkaConfigSchema, vectorStoreConfigSchema };
 
   it.each(Object.entries(schemas))('lists every variable %s reads', (_name, schema) => {
     const missing = Object.keys(schema.shape).filter((key) => !listed.has(key));

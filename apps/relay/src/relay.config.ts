@@ -5,6 +5,7 @@ import { embeddingsConfigSchema } from '@relay/embeddings';
 import { llmConfigSchema } from '@relay/llm';
 import { llmWorkerConfigSchema } from '../../llm-worker/src/llm-worker.config';
 import { kafkaConfigSchema } from '@relay/transport';
+import { vectorStoreConfigSchema } from '@relay/vector-store';
 
 /** Everything the embedded default reads from the environment, validated up front, every problem reported at once. */
 export function loadRelayConfig(env: Env) {
@@ -26,6 +27,7 @@ export function loadRelayConfig(env: Env) {
     llmWorker: parse(() => parseEnv(llmWorkerConfigSchema, env)),
     embeddings: parse(() => parseEnv(embeddingsConfigSchema, env)),
     kafka: parse(() => parseEnv(kafkaConfigSchema, env)),
+    vectorStore: parse(() => parseEnv(vectorStoreConfigSchema, env)),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

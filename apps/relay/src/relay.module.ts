@@ -3,6 +3,7 @@ import { EmbeddingsModule } from '@relay/embeddings';
 import { LlmModule } from '@relay/llm';
 import { ObservabilityModule, RelayLoggerModule } from '@relay/observability';
 import { SessionStoreModule } from '@relay/session-store';
+import { KeywordIndexModule } from '@relay/retrieval';
 import { RelayTransport, TransportModule } from '@relay/transport';
 import { VectorStoreModule } from '@relay/vector-store';
 import { join } from 'node:path';
@@ -26,10 +27,11 @@ export class RelayModule {
         ObservabilityModule.forRoot({ auditLogPath: join(dataDir, 'audit', 'audit.jsonl') }),
         TransportModule.forRoot(transport),
         SessionStoreModule.forRoot({ dataDir }),
-        VectorStoreModule.forRoot({ dataDir }),
+        VectorStoreModule.forRoot({ dataDir, config: config.vectorStore }),
+        KeywordIndexModule.forRoot({ dataDir, bm25: { k1: config.pipeline.RETRIEVER_BM25_K1, b: config.pipeline.RETRIEVER_BM25_B } }),
         EmbeddingsModule.forRoot(config.embeddings),
         LlmModule.forRoot(config.llm),
-        GatewayModule.forRoot(config.gateway),
+        GatewayModule.forRoot(config.gateway, { dataDir }),
         PipelineModule.forRoot(config.pipeline, { dataDir }),
         LlmWorkerModule.forRoot(config.llmWorker),
       ],

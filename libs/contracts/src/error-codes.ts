@@ -13,6 +13,12 @@ export const ERROR_CODES = [
   'PROFANITY',
   'PIPELINE_FAILED',
   'GENERATION_FAILED',
+  // Documents (REST /api/documents): each message names the file.
+  'UNSUPPORTED_DOCUMENT',
+  'DOCUMENT_TOO_LARGE',
+  'EMPTY_DOCUMENT',
+  'CORRUPT_DOCUMENT',
+  'INDEXING_FAILED',
   'INTERNAL',
 ] as const;
 

@@ -3,6 +3,8 @@ import { chatControlSchema } from './messages/chat-control.dto';
 import { chatPromptSchema } from './messages/chat-prompt.dto';
 import { chatQuerySchema } from './messages/chat-query.dto';
 import { chatResponseSchema } from './messages/chat-response.dto';
+import { documentIndexedSchema } from './messages/document-indexed.dto';
+import { documentIngestSchema } from './messages/document-ingest.dto';
 import { embeddedQuerySchema } from './messages/embedded-query.dto';
 import { preprocessedQuerySchema } from './messages/preprocessed-query.dto';
 import { retrievedContextSchema } from './messages/retrieved-context.dto';
@@ -11,6 +13,7 @@ import { retrievedContextSchema } from './messages/retrieved-context.dto';
  * Every topic Relay uses. A query flows
  * chat.queries → pre-processor → chat.preprocessed → embedder → chat.embedded → retriever → chat.retrieved
  * → prompt builder → chat.prompts → LLM worker → chat.responses → gateway. Keys are session ids throughout.
+ * Documents flow gateway → docs.ingest → ingestion stage → docs.indexed → gateway, keyed by document id.
  */
 export const TOPICS = {
   queries: 'chat.queries',
@@ -21,6 +24,8 @@ export const TOPICS = {
   responses: 'chat.responses',
   control: 'chat.control',
   deadLetters: 'chat.dlq',
+  documentIngest: 'docs.ingest',
+  documentIndexed: 'docs.indexed',
 } as const;
 
 /** The payload schema of each enveloped topic. The dead-letter topic carries raw original values instead. */
@@ -32,6 +37,8 @@ export const TOPIC_PAYLOAD_SCHEMAS = {
   [TOPICS.prompts]: chatPromptSchema,
   [TOPICS.responses]: chatResponseSchema,
   [TOPICS.control]: chatControlSchema,
+  [TOPICS.documentIngest]: documentIngestSchema,
+  [TOPICS.documentIndexed]: documentIndexedSchema,
 } as const;
 
 export type EnvelopedTopic = keyof typeof TOPIC_PAYLOAD_SCHEMAS;
@@ -53,4 +60,7 @@ export const TOPIC_WHEN_FULL: Record<TopicName, 'reject' | 'wait'> = {
   [TOPICS.responses]: 'wait',
   [TOPICS.control]: 'wait',
   [TOPICS.deadLetters]: 'wait',
+  // An upload is ingress like a chat message: refuse at once (503 BUSY) rather than hold the HTTP request.
+  [TOPICS.documentIngest]: 'reject',
+  [TOPICS.documentIndexed]: 'wait',
 };

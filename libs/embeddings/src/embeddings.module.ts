@@ -1,10 +1,13 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { readinessOf } from '@relay/observability';
 import { EMBEDDER, Embedder } from './embedder.port';
+import { EMBEDDING_TOKENIZER, EmbeddingTokenizer } from './embedding-tokenizer.port';
+import { EstimatingTokenizer } from './estimate/estimating.tokenizer';
 import type { EmbeddingsConfig } from './embeddings.config';
 import { MicroBatchingEmbedder } from './micro-batching/micro-batching-embedder';
 import { OpenAiCompatibleEmbedder } from './openai-compatible/openai-compatible.embedder';
 import { TransformersJsEmbedder } from './transformers-js/transformers-js.embedder';
+import { TransformersJsTokenizer } from './transformers-js/transformers-js.tokenizer';
 
 /** Provides EMBEDDER: the adapter EMBEDDINGS_PROVIDER names, behind micro-batching shared by all its callers. */
 @Global()
@@ -23,9 +26,15 @@ export class EmbeddingsModule {
           useFactory: () =>
             new MicroBatchingEmbedder(adapters[config.EMBEDDINGS_PROVIDER](), { maxBatch: config.EMBEDDINGS_MAX_BATCH, maxWaitMs: config.EMBEDDINGS_MAX_WAIT_MS }),
         },
+        // The chunker counts tokens as the embedder does; a remote model's tokenizer is estimated from above.
+        {
+          provide: EMBEDDING_TOKENIZER,
+          useFactory: (): EmbeddingTokenizer =>
+            config.EMBEDDINGS_PROVIDER === 'transformers-js' ? new TransformersJsTokenizer(config) : new EstimatingTokenizer(),
+        },
         readinessOf<Embedder>(EMBEDDER, 'embedder', (embedder) => ({ ready: embedder.isReady(), details: { model: embedder.modelName, dimension: embedder.dimension } })),
       ],
-      exports: [EMBEDDER],
+      exports: [EMBEDDER, EMBEDDING_TOKENIZER],
     };
   }
 }

@@ -1,4 +1,7 @@
 export * from './embedder.port';
+export * from './embedding-tokenizer.port';
+export * from './estimate/estimating.tokenizer';
+export * from './transformers-js/transformers-js.tokenizer';
 export * from './embeddings.config';
 export * from './embeddings.module';
 export * from './transformers-js/transformers-js.embedder';

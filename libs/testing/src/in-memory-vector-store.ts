@@ -39,8 +39,9 @@ export class InMemoryVectorStore implements VectorStore {
     return this.entries.size;
   }
 
-  async *chunks(): AsyncIterable<StoredChunk> {
-    for (const entry of [...this.entries.values()]) yield entry.chunk;
+  async *chunks(filter?: VectorSearchFilter): AsyncIterable<StoredChunk> {
+    const only = filter?.documentIds && new Set(filter.documentIds);
+    for (const entry of [...this.entries.values()]) if (!only || only.has(entry.chunk.documentId)) yield entry.chunk;
   }
 }
 

@@ -5,3 +5,7 @@ export * from './in-memory-session-store';
 export * from './controllable-embedder';
 export * from './scripted-llm';
 export * from './fake-openai-server';
+export * from './in-memory-keyword-index';
+export * from './word-tokenizer';
+export * from './openapi/openapi-validator';
+export * from './openapi/openapi-validating-proxy';

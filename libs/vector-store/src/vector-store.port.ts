@@ -30,12 +30,14 @@ export interface VectorSearchFilter {
 export interface VectorStore {
   readonly kind: string;
   isReady(): boolean;
+  /** What the readiness check shows besides ready (e.g. a server's URL and last error); default `{ kind }`. */
+  details?(): Record<string, unknown>;
   /** Adds chunks, replacing any with the same chunkId. */
   upsert(chunks: Array<{ chunk: StoredChunk; vector: Float32Array }>): Promise<void>;
   search(vector: Float32Array, k: number, filter?: VectorSearchFilter): Promise<VectorHit[]>;
   /** Removes every chunk of a document; returns how many. */
   deleteDocument(documentId: string): Promise<number>;
   count(): Promise<number>;
-  /** Every stored chunk, in no particular order (e.g. to rebuild a keyword index at start). */
-  chunks(): AsyncIterable<StoredChunk>;
+  /** Every stored chunk (of the filter's documents), in no particular order: to rebuild or refresh a keyword index. */
+  chunks(filter?: VectorSearchFilter): AsyncIterable<StoredChunk>;
 }

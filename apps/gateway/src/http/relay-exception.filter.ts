@@ -14,6 +14,11 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   UNKNOWN_MESSAGE: 404,
   RATE_LIMITED: 429,
   BUSY: 503,
+  UNSUPPORTED_DOCUMENT: 415,
+  DOCUMENT_TOO_LARGE: 413,
+  EMPTY_DOCUMENT: 422,
+  CORRUPT_DOCUMENT: 422,
+  INDEXING_FAILED: 502,
 };
 
 /** The REST edge's one place for errors: every failure answers `{ error: { code, message } }` with a fitting status. */

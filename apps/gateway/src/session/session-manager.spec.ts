@@ -11,6 +11,9 @@ const baseConfig: GatewayConfig = {
   HISTORY_MAX_TURNS: 2,
   CHAT_RATE_PER_SEC: 5,
   CHAT_RATE_BURST: 10,
+  MAX_DOCUMENT_BYTES: 1024,
+  INGEST_TIMEOUT_MS: 1000,
+  DOCUMENTS_TOKEN: '',
 };
 
 async function setup(config: Partial<GatewayConfig> = {}) {

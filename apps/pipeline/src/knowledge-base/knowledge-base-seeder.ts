@@ -1,22 +1,20 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { EMBEDDER, Embedder } from '@relay/embeddings';
 import { ReadinessRegistry } from '@relay/observability';
-import { StoredChunk, VECTOR_STORE, VectorStore } from '@relay/vector-store';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
+import { DocumentIndexer } from '../ingestion/document-indexer';
+import { TokenChunker } from '../ingestion/token-chunker';
 import { PIPELINE_CONFIG, PipelineConfig } from '../pipeline.config';
-import { chunkMarkdown } from './markdown-chunker';
 
 export const KNOWLEDGE_BASE_MANIFEST = Symbol('KNOWLEDGE_BASE_MANIFEST');
 
-const EMBED_BATCH = 16;
-
 /**
- * Indexes the sample knowledge base (Markdown files under KNOWLEDGE_BASE_DIR) into the vector store at start-up,
- * in the background. A manifest of content hashes under DATA_DIR makes it idempotent: unchanged files are skipped,
- * changed ones re-indexed, removed ones deleted, so a restart costs nothing.
+ * Indexes the sample knowledge base (Markdown files under KNOWLEDGE_BASE_DIR) at start-up, in the background,
+ * through the same chunker and indexer as uploaded documents, so into every index. A manifest of content hashes
+ * under DATA_DIR makes it idempotent: unchanged files are skipped, changed ones re-indexed, removed ones deleted,
+ * so a restart costs nothing.
  */
 @Injectable()
 export class KnowledgeBaseSeeder implements OnApplicationBootstrap {
@@ -25,8 +23,8 @@ export class KnowledgeBaseSeeder implements OnApplicationBootstrap {
   private documents = 0;
 
   constructor(
-    @Inject(EMBEDDER) private readonly embedder: Embedder,
-    @Inject(VECTOR_STORE) private readonly store: VectorStore,
+    private readonly chunker: TokenChunker,
+    private readonly indexer: DocumentIndexer,
     @Inject(PIPELINE_CONFIG) private readonly config: PipelineConfig,
     @Inject(KNOWLEDGE_BASE_MANIFEST) private readonly manifestPath: string,
     readiness: ReadinessRegistry,
@@ -64,34 +62,21 @@ export class KnowledgeBaseSeeder implements OnApplicationBootstrap {
       const hash = createHash('sha256').update(content).digest('hex');
       next[documentId] = hash;
       if (previous[documentId] === hash) continue;
-      await this.store.deleteDocument(documentId);
       await this.index(documentId, relative(process.cwd(), path), basename(file, '.md'), content);
       indexed++;
     }
-    for (const documentId of Object.keys(previous)) if (!(documentId in next)) await this.store.deleteDocument(documentId);
+    for (const documentId of Object.keys(previous)) if (!(documentId in next)) await this.indexer.remove(documentId);
 
     await mkdir(dirname(this.manifestPath), { recursive: true });
     await writeFile(this.manifestPath, JSON.stringify(next, null, 2));
     this.documents = files.length;
     this.state = 'ready';
-    this.logger.log({ msg: 'knowledge base ready', documents: files.length, indexed, chunks: await this.store.count(), ms: Math.round(performance.now() - started) });
+    this.logger.log({ msg: 'knowledge base ready', documents: files.length, indexed, ms: Math.round(performance.now() - started) });
   }
 
   private async index(documentId: string, source: string, fallbackTitle: string, markdown: string): Promise<void> {
-    const { title = fallbackTitle, chunks } = chunkMarkdown(markdown);
-    const stored: StoredChunk[] = chunks.map((c) => ({
-      chunkId: `${documentId}#${c.position}`,
-      documentId,
-      title: c.heading && c.heading !== title ? `${title} — ${c.heading.split(' › ').pop()}` : title,
-      source,
-      position: c.position,
-      text: c.text,
-    }));
-    for (let i = 0; i < stored.length; i += EMBED_BATCH) {
-      const batch = stored.slice(i, i + EMBED_BATCH);
-      // The heading travels with the text into the embedding: a chunk is found by what its section is about.
-      const vectors = await this.embedder.embed(batch.map((c) => `${c.title}\n${c.text}`));
-      await this.store.upsert(batch.map((chunk, j) => ({ chunk, vector: vectors[j] })));
-    }
+    const title = /^#\s+(.+?)\s*#*\s*$/m.exec(markdown)?.[1] ?? fallbackTitle;
+    const chunks = this.chunker.chunk({ title, format: 'markdown', sections: [{ text: markdown }] });
+    await this.indexer.replace({ documentId, source, chunks });
   }
 }

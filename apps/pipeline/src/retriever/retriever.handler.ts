@@ -1,12 +1,14 @@
 import { Controller, Inject } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { Delivered, EmbeddedQuery, forwardEnvelope, TOPICS } from '@relay/contracts';
+import { KEYWORD_INDEX, KeywordIndex } from '@relay/retrieval';
 import { TopicPublisher } from '@relay/transport';
 import { VECTOR_STORE, VectorStore } from '@relay/vector-store';
 import { PIPELINE_CONFIG, PipelineConfig } from '../pipeline.config';
 import { Retriever } from './retriever';
+import { retrieverOptions } from './retriever-options';
 
-/** Finds the knowledge-base chunks that answer the query. */
+/** Finds the knowledge-base chunks that answer the query: by its embedding and by its words. */
 @Controller()
 export class RetrieverHandler {
   private readonly retriever: Retriever;
@@ -14,19 +16,15 @@ export class RetrieverHandler {
   constructor(
     private readonly publisher: TopicPublisher,
     @Inject(VECTOR_STORE) store: VectorStore,
+    @Inject(KEYWORD_INDEX) keywords: KeywordIndex,
     @Inject(PIPELINE_CONFIG) config: PipelineConfig,
   ) {
-    this.retriever = new Retriever(store, {
-      topK: config.RETRIEVER_TOP_K,
-      candidates: config.RETRIEVER_CANDIDATES,
-      minScore: config.RETRIEVER_MIN_SCORE,
-      mmrLambda: config.RETRIEVER_MMR_LAMBDA,
-    });
+    this.retriever = new Retriever(store, keywords, retrieverOptions(config));
   }
 
   @EventPattern(TOPICS.embedded, { stage: 'retriever' })
   async handle(@Payload() query: Delivered<EmbeddedQuery>): Promise<void> {
-    const chunks = await this.retriever.retrieve(Float32Array.from(query.payload.embedding));
+    const chunks = await this.retriever.retrieve({ text: query.payload.text, vector: Float32Array.from(query.payload.embedding) });
     const { embedding: _embedding, embeddingModel: _model, ...rest } = query.payload;
     await this.publisher.publish(TOPICS.retrieved, forwardEnvelope(query, 'retriever', { ...rest, chunks }));
   }

@@ -67,8 +67,9 @@ export class ExactVectorStore implements VectorStore, OnModuleInit {
     return this.entries.size;
   }
 
-  async *chunks(): AsyncIterable<StoredChunk> {
-    for (const entry of [...this.entries.values()]) yield entry.chunk;
+  async *chunks(filter?: VectorSearchFilter): AsyncIterable<StoredChunk> {
+    const only = filter?.documentIds && new Set(filter.documentIds);
+    for (const entry of [...this.entries.values()]) if (!only || only.has(entry.chunk.documentId)) yield entry.chunk;
   }
 
   /** Writes a snapshot to a temporary file and renames it, so a crash never leaves a torn index. */

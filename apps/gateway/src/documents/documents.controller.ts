@@ -1,0 +1,83 @@
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Req, Res, UseGuards, UseInterceptors } from '@nestjs/common';
+import { RelayError } from '@relay/contracts';
+import type { Response } from 'express';
+import { z } from 'zod';
+import { DocumentRecord } from './document-registry';
+import { DocumentUploadInterceptor, RequestWithDocument } from './document-upload.interceptor';
+import { DocumentsService, IngestOutcome } from './documents.service';
+import { DocumentsWriteGuard } from './documents-write.guard';
+import { parseDocument } from './parsers/document-parser';
+
+const textDocumentSchema = z
+  .object({
+    title: z.string().trim().min(1, { message: 'title must not be empty' }).max(500),
+    text: z.string().refine((t) => t.trim().length > 0, { message: 'text must not be empty' }),
+    /** Where it comes from (a URL, a path); also what identifies it, so sending the same source again replaces it. */
+    source: z.string().trim().min(1).max(2000).optional(),
+    /** markdown: `#` lines are headings. */
+    format: z.enum(['markdown', 'plain']).default('plain'),
+  })
+  .strict();
+
+const uploadFieldsSchema = z.object({ source: z.string().trim().min(1).max(2000).optional(), title: z.string().trim().min(1).max(500).optional() });
+
+/**
+ * REST side of the knowledge base: upload a file (multipart field `file`) or JSON text, list the documents with
+ * their status, delete one. An upload answers once the document is indexed (201), unchanged (200), or still
+ * indexing after INGEST_TIMEOUT_MS (202; poll GET /api/documents/:id).
+ */
+@Controller('api/documents')
+export class DocumentsController {
+  constructor(private readonly documents: DocumentsService) {}
+
+  @Post()
+  @UseGuards(DocumentsWriteGuard)
+  @UseInterceptors(DocumentUploadInterceptor)
+  async upload(@Req() req: RequestWithDocument, @Body() body: unknown, @Res({ passthrough: true }) res: Response, @Headers('x-correlation-id') correlationId?: string): Promise<IngestOutcome> {
+    const outcome = req.is('multipart/form-data') ? await this.fromFile(req, body) : await this.fromJson(body, correlationId);
+    res.status(outcome.unchanged ? 200 : outcome.document.status === 'indexed' ? 201 : 202);
+    return outcome;
+  }
+
+  @Get()
+  async list(): Promise<{ documents: DocumentRecord[] }> {
+    return { documents: await this.documents.list() };
+  }
+
+  @Get(':documentId')
+  async get(@Param('documentId') documentId: string): Promise<{ document: DocumentRecord }> {
+    return { document: await this.documents.get(documentId) };
+  }
+
+  @Delete(':documentId')
+  @UseGuards(DocumentsWriteGuard)
+  @HttpCode(200)
+  async remove(@Param('documentId') documentId: string, @Res({ passthrough: true }) res: Response) {
+    const result = await this.documents.delete(documentId);
+    if (result.status !== 'deleted') res.status(202);
+    return result;
+  }
+
+  private async fromFile(req: RequestWithDocument, body: unknown): Promise<IngestOutcome> {
+    const file = req.document;
+    if (!file) throw new RelayError('INVALID_PAYLOAD', 'No file: send it in the multipart form field "file"');
+    const fields = uploadFieldsSchema.safeParse(body ?? {});
+    if (!fields.success) throw new RelayError('INVALID_PAYLOAD', `${file.name}: ${fields.error.issues[0].path.join('.')}: ${fields.error.issues[0].message}`);
+    const source = fields.data.source ?? file.name;
+    const parsed = await parseDocument(file.name, file.bytes, source);
+    return this.documents.ingest({ source, title: fields.data.title ?? parsed.title, type: parsed.type, format: parsed.format, sections: parsed.sections, bytes: file.bytes.length });
+  }
+
+  private async fromJson(body: unknown, correlationId?: string): Promise<IngestOutcome> {
+    const parsed = textDocumentSchema.safeParse(body ?? {});
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new RelayError('INVALID_PAYLOAD', `Invalid payload: ${issue.path.join('.') || 'body'}: ${issue.message}; send multipart "file" or JSON { title, text, source }`);
+    }
+    const { title, text, source, format } = parsed.data;
+    return this.documents.ingest(
+      { source: source ?? title, title, type: 'text', format, sections: [{ text }], bytes: Buffer.byteLength(text) },
+      correlationId?.slice(0, 100) || undefined,
+    );
+  }
+}

@@ -1,0 +1,162 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { createEnvelope, DOCUMENT_INGEST_MAX_RECORD_BYTES, DocumentIndexed, DocumentSection, DocumentUpsert, RelayError, TOPICS } from '@relay/contracts';
+import { TopicPublisher } from '@relay/transport';
+import { createHash, randomUUID } from 'node:crypto';
+import { GATEWAY_CONFIG, GatewayConfig } from '../gateway.config';
+import { DocumentRecord, DocumentRegistry } from './document-registry';
+
+export const DOCUMENT_REGISTRY = Symbol('DOCUMENT_REGISTRY');
+
+/** A document's text as the upload gave it, whatever its file type was. */
+export interface DocumentInput {
+  source: string;
+  title: string;
+  type: string;
+  format: 'markdown' | 'plain';
+  sections: DocumentSection[];
+  bytes: number;
+}
+
+export interface IngestOutcome {
+  document: DocumentRecord;
+  /** The same source with the same content was already indexed: nothing was done. */
+  unchanged: boolean;
+}
+
+/** A document's id follows from its source, so uploading the same file again replaces it rather than adding a copy. */
+export function documentIdFor(source: string): string {
+  return `doc-${createHash('sha256').update(normalizeSource(source)).digest('hex').slice(0, 20)}`;
+}
+
+export function normalizeSource(source: string): string {
+  return source.trim().replace(/\\/g, '/');
+}
+
+/**
+ * The gateway's side of ingestion: registers a document, sends it on docs.ingest and waits (up to
+ * INGEST_TIMEOUT_MS) for the pipeline's docs.indexed, which every gateway receives to keep its list current.
+ */
+@Injectable()
+export class DocumentsService {
+  private readonly logger = new Logger('Documents');
+  private readonly waiters = new Map<string, Set<(status: DocumentIndexed) => void>>();
+
+  constructor(
+    private readonly publisher: TopicPublisher,
+    @Inject(DOCUMENT_REGISTRY) private readonly registry: DocumentRegistry,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+  ) {}
+
+  list(): Promise<DocumentRecord[]> {
+    return this.registry.list();
+  }
+
+  async get(documentId: string): Promise<DocumentRecord> {
+    const doc = await this.registry.get(documentId);
+    if (!doc) throw new RelayError('NOT_FOUND', `No document ${documentId}`);
+    return doc;
+  }
+
+  async ingest(input: DocumentInput, correlationId: string = randomUUID()): Promise<IngestOutcome> {
+    const source = normalizeSource(input.source);
+    const documentId = documentIdFor(source);
+    const contentHash = createHash('sha256').update(JSON.stringify([input.title, input.format, input.sections])).digest('hex');
+    const existing = await this.registry.get(documentId);
+    if (existing?.contentHash === contentHash && existing.status === 'indexed') return { document: existing, unchanged: true };
+
+    const payload: DocumentUpsert = { type: 'upsert', documentId, title: input.title, source, contentHash, format: input.format, sections: input.sections };
+    // Room for the envelope around the payload.
+    if (Buffer.byteLength(JSON.stringify(payload)) + 4096 > DOCUMENT_INGEST_MAX_RECORD_BYTES) {
+      throw new RelayError('DOCUMENT_TOO_LARGE', `${source}: its text is larger than the ${DOCUMENT_INGEST_MAX_RECORD_BYTES / 1024 / 1024} MB a docs.ingest record may hold`);
+    }
+    const now = new Date().toISOString();
+    const document = await this.registry.put({
+      documentId,
+      title: input.title,
+      source,
+      type: input.type,
+      contentHash,
+      status: 'indexing',
+      chunks: existing?.chunks ?? 0,
+      bytes: input.bytes,
+      createdAt: existing?.createdAt ?? now,
+      updatedAt: now,
+    });
+    const done = this.waitFor(documentId, (s) => s.contentHash === contentHash);
+    try {
+      await this.publisher.publish(TOPICS.documentIngest, createEnvelope({ sessionId: documentId, correlationId, payload }));
+    } catch (err) {
+      done.cancel();
+      // Not sent (e.g. BUSY): the registry goes back to what it was.
+      if (existing) await this.registry.put(existing);
+      else await this.registry.remove(documentId);
+      throw err;
+    }
+    const status = await done.promise;
+    if (status?.status === 'failed') throw new RelayError('INDEXING_FAILED', status.reason ?? `${source}: indexing failed`);
+    return { document: (await this.registry.get(documentId)) ?? document, unchanged: false };
+  }
+
+  /** Removes the document from every index; resolves `deleted`, or `deleting` if the pipeline did not answer in time. */
+  async delete(documentId: string, correlationId: string = randomUUID()): Promise<{ documentId: string; status: 'deleted' | 'deleting' }> {
+    const doc = await this.get(documentId);
+    await this.registry.put({ ...doc, status: 'deleting', updatedAt: new Date().toISOString() });
+    const done = this.waitFor(documentId, (s) => s.status === 'deleted');
+    try {
+      await this.publisher.publish(TOPICS.documentIngest, createEnvelope({ sessionId: documentId, correlationId, payload: { type: 'delete', documentId } }));
+    } catch (err) {
+      done.cancel();
+      await this.registry.put(doc);
+      throw err;
+    }
+    return { documentId, status: (await done.promise) ? 'deleted' : 'deleting' };
+  }
+
+  /** A docs.indexed record: update the list (only for the version it is about), then wake whoever waits for it. */
+  async onStatus(status: DocumentIndexed): Promise<void> {
+    const doc = await this.registry.get(status.documentId);
+    const updatedAt = new Date().toISOString();
+    if (status.status === 'deleted') {
+      await this.registry.remove(status.documentId);
+    } else if (doc && doc.contentHash === status.contentHash) {
+      await this.registry.put({ ...doc, status: status.status, chunks: status.chunks, error: status.reason, updatedAt });
+    } else if (!doc && status.status === 'indexed' && status.contentHash && status.source) {
+      // Uploaded through another gateway replica: list it here too.
+      await this.registry.put({
+        documentId: status.documentId,
+        title: status.title ?? status.source,
+        source: status.source,
+        type: 'unknown',
+        contentHash: status.contentHash,
+        status: 'indexed',
+        chunks: status.chunks,
+        bytes: 0,
+        createdAt: updatedAt,
+        updatedAt,
+      });
+    }
+    this.logger.log({ msg: 'document status', documentId: status.documentId, status: status.status, chunks: status.chunks });
+    for (const wake of this.waiters.get(status.documentId) ?? []) wake(status);
+  }
+
+  private waitFor(documentId: string, matches: (s: DocumentIndexed) => boolean): { promise: Promise<DocumentIndexed | undefined>; cancel: () => void } {
+    let cancel = () => undefined as void;
+    const promise = new Promise<DocumentIndexed | undefined>((resolve) => {
+      const set = this.waiters.get(documentId) ?? new Set();
+      this.waiters.set(documentId, set);
+      const finish = (status: DocumentIndexed | undefined) => {
+        clearTimeout(timer);
+        set.delete(wake);
+        if (set.size === 0) this.waiters.delete(documentId);
+        resolve(status);
+      };
+      const wake = (status: DocumentIndexed) => {
+        if (matches(status)) finish(status);
+      };
+      const timer = setTimeout(() => finish(undefined), this.config.INGEST_TIMEOUT_MS);
+      set.add(wake);
+      cancel = () => finish(undefined);
+    });
+    return { promise, cancel };
+  }
+}
