@@ -1,7 +1,7 @@
 import { boolVar, enumVar, intVar, stringVar } from '@relay/config';
 import { z } from 'zod';
 
-/** Kafka connection and tuning, read when TRANSPORT=kafka. Why each default: docs/benchmarks.md and docs/kafka.md. */
+/** Kafka connection and tuning, read when TRANSPORT=kafka. Why each default: docs/benchmarks.md (Kafka section) and docs/distributed.md. */
 export const kafkaConfigSchema = z.object({
   KAFKA_BROKERS: stringVar('localhost:9092'),
   KAFKA_CLIENT_ID: stringVar('relay'),
