@@ -1,11 +1,9 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { TOPICS } from '@relay/contracts';
 import { ChatClient, createSession } from '../support/chat-client';
-import { RelayProcess } from '../support/relay-process';
+import { RelayApps, RelayProcess, startRelayApps } from '../support/relay-process';
 
 // Distributed mode on a real Apache Kafka broker (started by the project's own script): two gateways, two
 // pipelines and two LLM workers, each its own process with the real models.
@@ -13,30 +11,19 @@ const ROOT = resolve(__dirname, '../..');
 const BROKERS = process.env.KAFKA_BROKERS ?? 'localhost:9092';
 
 describe('distributed mode over Kafka', () => {
-  const processes: RelayProcess[] = [];
+  let apps: RelayApps | undefined;
   let gateways: RelayProcess[];
 
   beforeAll(async () => {
     execFileSync(process.execPath, [join(ROOT, 'scripts/kafka.mjs'), 'start'], { stdio: 'inherit' });
     await deleteRelayTopics();
-    // Gateways share a data folder: a session created on one is known to the other.
-    const gatewayData = mkdtempSync(join(tmpdir(), 'relay-gw-'));
     const env = { TRANSPORT: 'kafka', KAFKA_BROKERS: BROKERS, KAFKA_TOPIC_PARTITIONS: '6', LLM_MAX_TOKENS: '24', KAFKAJS_NO_PARTITIONER_WARNING: '1' };
-    const start = (entry: string, dataDir?: string) => RelayProcess.start(env, dataDir, entry).then((p) => (processes.push(p), p));
-    // The first process creates the topics; the rest start together.
-    const first = await start('apps/gateway/src/main.js', gatewayData);
-    const rest = await Promise.all([
-      start('apps/gateway/src/main.js', gatewayData),
-      start('apps/pipeline/src/main.js'),
-      start('apps/pipeline/src/main.js'),
-      start('apps/llm-worker/src/main.js'),
-      start('apps/llm-worker/src/main.js'),
-    ]);
-    gateways = [first, rest[0]];
+    apps = await startRelayApps(env, { gateways: 2, pipelines: 2, llmWorkers: 2 });
+    gateways = apps.gateways;
   }, 240_000);
 
   afterAll(async () => {
-    await Promise.all(processes.map((p) => p.stop()));
+    await Promise.all((apps?.all ?? []).map((p) => p.stop()));
   });
 
   it('answers clients on both gateways at once, each with its own answers only', async () => {
@@ -65,7 +52,7 @@ describe('distributed mode over Kafka', () => {
   });
 
   it('reports each process ready on its own health endpoint', async () => {
-    for (const p of processes) {
+    for (const p of apps!.all) {
       const body = (await (await fetch(`${p.baseUrl}/health/ready`)).json()) as { details: Record<string, { status: string; kind?: string }> };
       expect(body.details.transport).toMatchObject({ status: 'up', kind: 'kafka' });
     }

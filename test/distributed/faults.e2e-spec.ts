@@ -31,7 +31,9 @@ describe('distributed mode: faults on a real broker', () => {
     const env = {
       TRANSPORT: 'kafka',
       KAFKA_BROKERS: brokers,
-      KAFKA_TOPIC_PARTITIONS: '6',
+      // The default: a partition's records are handled in order, so partitions bound how many prompts an LLM worker
+      // generates at once (6 of 12 each, LLM_PARALLEL below).
+      KAFKA_TOPIC_PARTITIONS: '12',
       // A dead replica's partitions move to the survivors once its session times out.
       KAFKA_SESSION_TIMEOUT_MS: '6000',
       KAFKA_HEARTBEAT_INTERVAL_MS: '500',
@@ -39,7 +41,7 @@ describe('distributed mode: faults on a real broker', () => {
       // 50 chats must fit on 2 cores shared by five processes and the broker.
       RETRIEVER_MIN_SCORE: '0.99',
       LLM_MAX_TOKENS: '8',
-      LLM_PARALLEL: '4',
+      LLM_PARALLEL: '6',
       KAFKAJS_NO_PARTITIONER_WARNING: '1',
     };
     const start = async (entry: string, dataDir?: string) => {

@@ -114,3 +114,33 @@ export class RelayProcess {
     throw new Error(`relay not ready after ${timeoutMs} ms:\n${this.output}`);
   }
 }
+
+/** The distributed mode's apps, each its own process, as a test starts them. */
+export interface RelayApps {
+  all: RelayProcess[];
+  gateways: RelayProcess[];
+  pipelines: RelayProcess[];
+  llmWorkers: RelayProcess[];
+}
+
+/**
+ * Starts gateways, pipelines and LLM workers as separate processes with `env`: the first gateway alone (the first
+ * process creates the topics), then the rest together. Gateways share one data folder, so a session created on one
+ * is known to the others; every other process gets a data folder of its own.
+ */
+export async function startRelayApps(env: Record<string, string>, counts: { gateways: number; pipelines: number; llmWorkers: number }): Promise<RelayApps> {
+  const gatewayData = mkdtempSync(join(tmpdir(), 'relay-gw-'));
+  const apps: RelayApps = { all: [], gateways: [], pipelines: [], llmWorkers: [] };
+  const start = async (entry: string, into: RelayProcess[], dataDir?: string) => {
+    const p = await RelayProcess.start(env, dataDir, entry);
+    into.push(p);
+    apps.all.push(p);
+  };
+  await start('apps/gateway/src/main.js', apps.gateways, gatewayData);
+  await Promise.all([
+    ...Array.from({ length: counts.gateways - 1 }, () => start('apps/gateway/src/main.js', apps.gateways, gatewayData)),
+    ...Array.from({ length: counts.pipelines }, () => start('apps/pipeline/src/main.js', apps.pipelines)),
+    ...Array.from({ length: counts.llmWorkers }, () => start('apps/llm-worker/src/main.js', apps.llmWorkers)),
+  ]);
+  return apps;
+}
