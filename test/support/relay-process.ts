@@ -43,7 +43,12 @@ export class RelayProcess {
     entry = 'apps/relay/src/main.js',
   ): Promise<RelayProcess> {
     const relay = new RelayProcess(await freePort(), dataDir, env, entry);
-    await relay.launch();
+    try {
+      await relay.launch();
+    } catch (err) {
+      await relay.stop(); // never ready: it must not linger into the next tests
+      throw err;
+    }
     return relay;
   }
 
@@ -136,11 +141,17 @@ export async function startRelayApps(env: Record<string, string>, counts: { gate
     into.push(p);
     apps.all.push(p);
   };
-  await start('apps/gateway/src/main.js', apps.gateways, gatewayData);
-  await Promise.all([
-    ...Array.from({ length: counts.gateways - 1 }, () => start('apps/gateway/src/main.js', apps.gateways, gatewayData)),
-    ...Array.from({ length: counts.pipelines }, () => start('apps/pipeline/src/main.js', apps.pipelines)),
-    ...Array.from({ length: counts.llmWorkers }, () => start('apps/llm-worker/src/main.js', apps.llmWorkers)),
-  ]);
+  try {
+    await start('apps/gateway/src/main.js', apps.gateways, gatewayData);
+    await Promise.all([
+      ...Array.from({ length: counts.gateways - 1 }, () => start('apps/gateway/src/main.js', apps.gateways, gatewayData)),
+      ...Array.from({ length: counts.pipelines }, () => start('apps/pipeline/src/main.js', apps.pipelines)),
+      ...Array.from({ length: counts.llmWorkers }, () => start('apps/llm-worker/src/main.js', apps.llmWorkers)),
+    ]);
+  } catch (err) {
+    // One process never got ready: stop every other one, so no stray process burdens the suites that follow.
+    await Promise.allSettled(apps.all.map((p) => p.stop()));
+    throw err;
+  }
   return apps;
 }

@@ -40,10 +40,25 @@ export class KnowledgeBaseSeeder implements OnApplicationBootstrap {
       this.state = 'ready';
       return;
     }
-    void this.seed().catch((err: Error) => {
-      this.state = 'failed';
-      this.logger.error({ msg: 'knowledge base indexing failed', err: err.message });
-    });
+    void this.seedWithRetries();
+  }
+
+  /**
+   * A failure (the vector store briefly unreachable, say) is tried again with backoff, 1 s doubling to at most 60 s,
+   * rather than leaving the process unready for good; readiness says `failed` with the reason meanwhile. Seeding is
+   * idempotent, so a retry redoes only what did not complete.
+   */
+  private async seedWithRetries(): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.seed();
+      } catch (err) {
+        this.state = 'failed';
+        const retryInMs = Math.min(60_000, 1000 * 2 ** (attempt - 1));
+        this.logger.error({ msg: 'knowledge base indexing failed; trying again', err: (err as Error).message, attempt, retryInMs });
+        await new Promise((r) => setTimeout(r, retryInMs).unref());
+      }
+    }
   }
 
   async seed(): Promise<void> {

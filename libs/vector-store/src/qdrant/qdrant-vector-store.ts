@@ -244,18 +244,28 @@ export class QdrantVectorStore implements VectorStore, OnModuleInit, OnApplicati
   }
 
   /** Runs one request; failures become QdrantRequestErrors naming the operation and move readiness. */
+  /**
+   * One request, tried again (twice, 200 then 400 ms later) when the server could not be reached: a kept-alive socket
+   * the server had already closed fails the next request with a socket error, and every request the adapter makes is
+   * safe to repeat (point ids are fixed, deletes by filter, reads). Errors the server answered are not retried.
+   */
   private async call<T>(operation: string, request: () => Promise<T>): Promise<T> {
-    try {
-      const result = await request();
-      this.reachable = true;
-      return result;
-    } catch (err) {
-      const error = QdrantRequestError.from(operation, err);
-      if (error.unreachable) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const result = await request();
+        this.reachable = true;
+        return result;
+      } catch (err) {
+        const error = QdrantRequestError.from(operation, err);
+        if (!error.unreachable) throw error;
+        if (attempt < 3) {
+          await new Promise((r) => setTimeout(r, 200 * attempt));
+          continue;
+        }
         this.reachable = false;
         this.lastError = error.message;
+        throw error;
       }
-      throw error;
     }
   }
 }
