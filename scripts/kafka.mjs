@@ -22,6 +22,7 @@ import {
 import { connect } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { portOpen, readFileSafe, runCli, secs, signal, sleep, tail, UsageError } from './lib/dev-process.mjs';
 
 const KAFKA_VERSION = '4.4.0';
 // Kafka 4.4 still logs through SLF4J 1.7 (slf4j-api 1.7.36 arrives transitively), so the binding is the 1.x
@@ -45,10 +46,7 @@ const java = process.env.JAVA_HOME ? join(process.env.JAVA_HOME, 'bin', 'java') 
 const mvn = process.env.MVN ?? 'mvn';
 
 const log = (msg) => process.stderr.write(`[kafka] ${msg}\n`);
-const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
-const secs = (ms) => `${(ms / 1000).toFixed(1)} s`;
 
-class UsageError extends Error {}
 
 // ---------------------------------------------------------------------------------------------- topology
 
@@ -266,29 +264,12 @@ function readState() {
   }
 }
 
-function tail(text, lines) {
-  return text.trimEnd().split('\n').slice(-lines).join('\n') + '\n';
-}
-
 function logTail(id, lines = 40) {
   try {
     return tail(readFileSync(logFile(id), 'utf8'), lines);
   } catch {
     return '(no log)\n';
   }
-}
-
-function portOpen(port, host = 'localhost', timeoutMs = 1000) {
-  return new Promise((ok) => {
-    const sock = connect({ port, host });
-    const done = (v) => {
-      sock.destroy();
-      ok(v);
-    };
-    sock.setTimeout(timeoutMs, () => done(false));
-    sock.once('connect', () => done(true));
-    sock.once('error', () => done(false));
-  });
 }
 
 // Minimal Kafka wire protocol (request header v1, response header v0, non-flexible versions) so the script
@@ -403,14 +384,6 @@ async function nodeReady(node, nodes) {
   return md !== null && md.brokers.length === nodes.length;
 }
 
-function readFileSafe(path) {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return '';
-  }
-}
-
 // ---------------------------------------------------------------------------------------------- commands
 
 async function start(nodeCount) {
@@ -436,7 +409,7 @@ async function start(nodeCount) {
   const toStart = nodes.filter((n) => !running.includes(n.id));
   for (const n of toStart) {
     for (const port of [n.port, n.controllerPort]) {
-      if (await portOpen(port)) {
+      if (await portOpen(port, 'localhost')) {
         throw new Error(`port ${port} is already in use by a process this script did not start (set KAFKA_PORT, or stop it)`);
       }
     }
@@ -618,14 +591,6 @@ async function stop(clean, { quiet = false } = {}) {
   }
 }
 
-function signal(pid, sig) {
-  try {
-    process.kill(pid, sig);
-  } catch (e) {
-    if (e.code !== 'ESRCH') throw e;
-  }
-}
-
 async function status() {
   const state = readState();
   const ids = knownNodes();
@@ -682,10 +647,4 @@ async function main(argv) {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (e) => {
-    log(`error: ${e.message}`);
-    process.exit(e instanceof UsageError ? 2 : 1);
-  },
-);
+runCli(main, log);

@@ -10,10 +10,10 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, closeSync, createReadStream, createWriteStream, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { basename, dirname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
+import { portOpen, readFileSafe, runCli, secs, signal, sleep, tail, UsageError } from './lib/dev-process.mjs';
 import { createGunzip } from 'node:zlib';
 
 const QDRANT_VERSION = '1.18.3';
@@ -33,10 +33,7 @@ const pidFile = join(home, 'qdrant.pid');
 const stateFile = join(home, 'state.json');
 
 const log = (msg) => process.stderr.write(`[qdrant] ${msg}\n`);
-const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
-const secs = (ms) => `${(ms / 1000).toFixed(1)} s`;
 
-class UsageError extends Error {}
 
 function httpPort() {
   const port = Number(process.env.QDRANT_PORT ?? 6333);
@@ -83,14 +80,6 @@ async function install() {
 
 // ---------------------------------------------------------------------------------------------- processes
 
-function readFileSafe(path) {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return '';
-  }
-}
-
 const readPid = () => Number(readFileSafe(pidFile).trim()) || null;
 
 // Alive and still our server: a recycled pid that now belongs to another program does not count.
@@ -114,23 +103,6 @@ function readState() {
   } catch {
     return null;
   }
-}
-
-function tail(text, lines) {
-  return text.trimEnd().split('\n').slice(-lines).join('\n') + '\n';
-}
-
-function portOpen(port, timeoutMs = 1000) {
-  return new Promise((ok) => {
-    const sock = connect({ port, host: HOST });
-    const done = (v) => {
-      sock.destroy();
-      ok(v);
-    };
-    sock.setTimeout(timeoutMs, () => done(false));
-    sock.once('connect', () => done(true));
-    sock.once('error', () => done(false));
-  });
 }
 
 async function readyz(url) {
@@ -157,7 +129,7 @@ async function start() {
   }
   await install();
   for (const p of [port, port + 1]) {
-    if (await portOpen(p)) throw new Error(`port ${p} is already in use by a process this script did not start (set QDRANT_PORT, or stop it)`);
+    if (await portOpen(p, HOST)) throw new Error(`port ${p} is already in use by a process this script did not start (set QDRANT_PORT, or stop it)`);
   }
   mkdirSync(storageDir, { recursive: true });
   if (existsSync(logFile)) renameSync(logFile, `${logFile}.1`); // keep the previous run's log
@@ -234,14 +206,6 @@ async function stop(clean, { quiet = false } = {}) {
   }
 }
 
-function signal(pid, sig) {
-  try {
-    process.kill(pid, sig);
-  } catch (e) {
-    if (e.code !== 'ESRCH') throw e;
-  }
-}
-
 async function status() {
   const state = readState();
   const pid = readPid();
@@ -280,10 +244,4 @@ async function main(argv) {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (e) => {
-    log(`error: ${e.message}`);
-    process.exit(e instanceof UsageError ? 2 : 1);
-  },
-);
+runCli(main, log);
