@@ -1,4 +1,5 @@
 import { httpConfigSchema, intVar, optionalStringVar } from '@relay/config';
+import { resolve } from 'node:path';
 import { z } from 'zod';
 
 export const gatewayConfigSchema = httpConfigSchema.extend({
@@ -15,7 +16,12 @@ export const gatewayConfigSchema = httpConfigSchema.extend({
   INGEST_TIMEOUT_MS: intVar(60_000, 100, 3_600_000),
   /** When set, uploading and deleting documents need `Authorization: Bearer <this>`; empty: open. */
   DOCUMENTS_TOKEN: optionalStringVar(),
+  /** The built web client served at `/`; empty: dist/web of this build (where `npm run build` puts it). */
+  WEB_DIR: optionalStringVar(),
 });
 export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
+
+/** dist/apps/gateway/src → dist/web. */
+export const webDirOf = (config: GatewayConfig): string => config.WEB_DIR || resolve(__dirname, '../../../web');
 
 export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');

@@ -1,4 +1,4 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Inject, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { HealthModule } from '@relay/observability';
 import { ChatResponsesHandler } from './chat/chat-responses.handler';
@@ -9,7 +9,8 @@ import { DocumentRegistry } from './documents/document-registry';
 import { DocumentStatusHandler } from './documents/document-status.handler';
 import { DocumentsController } from './documents/documents.controller';
 import { DOCUMENT_REGISTRY, DocumentsService } from './documents/documents.service';
-import { GATEWAY_CONFIG, GatewayConfig } from './gateway.config';
+import { GATEWAY_CONFIG, GatewayConfig, webDirOf } from './gateway.config';
+import { WebClientMiddleware } from './web/web-client.middleware';
 import { RelayExceptionFilter } from './http/relay-exception.filter';
 import { SessionManager } from './session/session-manager';
 import { SessionsController } from './session/sessions.controller';
@@ -17,11 +18,18 @@ import { join } from 'node:path';
 
 /**
  * The gateway app: REST sessions and documents, the Socket.IO chat protocol, delivery of chat.responses, health
- * endpoints.
+ * endpoints, and the web client's static files at `/`.
  * Needs the SESSION_STORE port and a transport from its composition root.
  */
 @Module({})
-export class GatewayModule {
+export class GatewayModule implements NestModule {
+  constructor(@Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig) {}
+
+  configure(consumer: MiddlewareConsumer): void {
+    const web = new WebClientMiddleware(webDirOf(this.config));
+    consumer.apply(web.use.bind(web)).forRoutes('*');
+  }
+
   static forRoot(config: GatewayConfig, options: { dataDir: string }): DynamicModule {
     return {
       module: GatewayModule,

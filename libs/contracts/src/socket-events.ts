@@ -54,6 +54,18 @@ export interface HistoryMessage {
   createdAt: string;
   finishReason?: FinishReason;
   citations?: Citation[];
+  /** Assistant turns: moderation, usage, model and timings as chat:done carried them. */
+  details?: AnswerDetails;
+  /** Assistant turns that failed: the error chat:error carried (text is ''). */
+  error?: { code: ErrorCode; message: string };
+}
+
+/** The parts of chat:done that describe how an answer was made. */
+export interface AnswerDetails {
+  moderation: Moderation;
+  usage: { promptTokens: number; completionTokens: number };
+  model: string;
+  timings: ChatTimings;
 }
 
 export interface ChatChunkEvent {

@@ -1,4 +1,4 @@
-import type { Citation, FinishReason } from '@relay/contracts';
+import type { AnswerDetails, Citation, ErrorBody, FinishReason } from '@relay/contracts';
 
 export const SESSION_STORE = Symbol('SESSION_STORE');
 
@@ -15,6 +15,10 @@ export interface StoredMessage {
   createdAt: string;
   finishReason?: FinishReason;
   citations?: Citation[];
+  /** Assistant turns: what chat:done carried besides the text, so a reloaded page can show it again. */
+  details?: AnswerDetails;
+  /** Assistant turns that failed (text ''): the error the client was sent. */
+  error?: Pick<ErrorBody, 'code' | 'message'>;
 }
 
 /** Sessions, their history, and which client message ids they have seen (for idempotent sends). */
@@ -27,4 +31,6 @@ export interface SessionStore {
   /** The message id already given to this client message id, if any. */
   findClientMessage(sessionId: string, clientMessageId: string): Promise<string | undefined>;
   rememberClientMessage(sessionId: string, clientMessageId: string, messageId: string): Promise<void>;
+  /** Forgets the session and its history; false if there was none. Later appends to it are ignored. */
+  delete(sessionId: string): Promise<boolean>;
 }

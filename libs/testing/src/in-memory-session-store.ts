@@ -8,6 +8,7 @@ export class InMemorySessionStore implements SessionStore {
   private readonly sessions = new Map<string, SessionRecord>();
   private readonly history = new Map<string, StoredMessage[]>();
   private readonly clientMessages = new Map<string, Map<string, string>>();
+  private readonly deleted = new Set<string>();
 
   isReady(): boolean {
     return true;
@@ -27,6 +28,7 @@ export class InMemorySessionStore implements SessionStore {
 
   async appendMessage(sessionId: string, message: StoredMessage): Promise<void> {
     await tick();
+    if (this.deleted.has(sessionId)) return;
     this.required(this.history, sessionId).push(message);
   }
 
@@ -43,6 +45,15 @@ export class InMemorySessionStore implements SessionStore {
   async rememberClientMessage(sessionId: string, clientMessageId: string, messageId: string): Promise<void> {
     await tick();
     this.required(this.clientMessages, sessionId).set(clientMessageId, messageId);
+  }
+
+  async delete(sessionId: string): Promise<boolean> {
+    await tick();
+    if (!this.sessions.delete(sessionId)) return false;
+    this.history.delete(sessionId);
+    this.clientMessages.delete(sessionId);
+    this.deleted.add(sessionId);
+    return true;
   }
 
   private required<V>(map: Map<string, V>, sessionId: string): V {

@@ -49,7 +49,7 @@ export class ChatResponsesHandler {
       case 'error': {
         // Every gateway tells its own sockets; only the one that accepted the message audits it.
         const owned = this.sessions.inFlightMessage(messageId) !== undefined;
-        await this.sessions.finish(sessionId, messageId);
+        await this.sessions.finish(sessionId, messageId, { text: '', error: { code: body.code, message: body.message } });
         if (owned) this.audit.record({ kind: 'interaction', sessionId, messageId, correlationId: response.correlationId, outcome: `error:${body.code}` });
         this.gateway.emitToSession(sessionId, SERVER_EVENTS.error, { sessionId, messageId, code: body.code, message: body.message });
         return;
@@ -79,7 +79,8 @@ export class ChatResponsesHandler {
     };
     if (!this.tracker.done(event)) return;
     const owned = this.sessions.inFlightMessage(messageId) !== undefined;
-    await this.sessions.finish(sessionId, messageId, { text: body.text, finishReason: body.finishReason, citations: body.citations });
+    const details = { moderation: body.moderation, usage: body.usage, model: body.model, timings };
+    await this.sessions.finish(sessionId, messageId, { text: body.text, finishReason: body.finishReason, citations: body.citations, details });
     this.gateway.emitToSession(sessionId, SERVER_EVENTS.done, event);
     if (!owned) return;
     this.audit.record({

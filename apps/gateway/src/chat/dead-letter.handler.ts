@@ -28,14 +28,13 @@ export class DeadLetterHandler {
     if (!ids.messageId || !ids.sessionId) return;
     // Only the gateway that accepted the message tells its client, once.
     if (!this.sessions.inFlightMessage(ids.messageId)) return;
-    await this.sessions.finish(ids.sessionId, ids.messageId);
-    this.audit.record({ kind: 'interaction', sessionId: ids.sessionId, messageId: ids.messageId, correlationId: ids.correlationId ?? 'unknown', outcome: `dead-lettered:${stage}` });
-    this.gateway.emitToSession(ids.sessionId, SERVER_EVENTS.error, {
-      sessionId: ids.sessionId,
-      messageId: ids.messageId,
-      code: 'PIPELINE_FAILED',
+    const error = {
+      code: 'PIPELINE_FAILED' as const,
       message: `Your message could not be processed (the ${stage} stage failed). It has been kept for an operator; please try again.`,
-    });
+    };
+    await this.sessions.finish(ids.sessionId, ids.messageId, { text: '', error });
+    this.audit.record({ kind: 'interaction', sessionId: ids.sessionId, messageId: ids.messageId, correlationId: ids.correlationId ?? 'unknown', outcome: `dead-lettered:${stage}` });
+    this.gateway.emitToSession(ids.sessionId, SERVER_EVENTS.error, { sessionId: ids.sessionId, messageId: ids.messageId, ...error });
   }
 }
 

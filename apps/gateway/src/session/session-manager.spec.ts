@@ -14,6 +14,7 @@ const baseConfig: GatewayConfig = {
   MAX_DOCUMENT_BYTES: 1024,
   INGEST_TIMEOUT_MS: 1000,
   DOCUMENTS_TOKEN: '',
+  WEB_DIR: '',
 };
 
 async function setup(config: Partial<GatewayConfig> = {}) {
@@ -261,6 +262,39 @@ describe('SessionManager', () => {
 
       expect(manager.inFlightMessage(messageId)).toBeUndefined();
       expect(await manager.history(sessionId)).toEqual([]);
+    });
+  });
+
+  describe('deleting a session', () => {
+    it('forgets the history, cancels answers in flight and refuses the session afterwards', async () => {
+      const { manager, publisher, sessionId } = await setup();
+      const { messageId } = await manager.send(sessionId, 'c1', 'hello', 'corr');
+
+      await manager.deleteSession(sessionId, 'corr-delete');
+
+      expect(publisher.on(TOPICS.control).map((p) => [p.envelope.messageId, p.envelope.payload])).toEqual([[messageId, { type: 'cancel' }]]);
+      expect(manager.inFlightMessage(messageId)).toBeUndefined();
+      expect((await rejection(manager.authorize(sessionId, sessionId))).code).toBe('UNKNOWN_SESSION');
+      expect((await rejection(manager.deleteSession(sessionId, 'corr'))).code).toBe('UNKNOWN_SESSION');
+    });
+
+    it('keeps the details and errors of answers in the history', async () => {
+      const { manager, sessionId } = await setup();
+      const { messageId: answered } = await manager.send(sessionId, 'c1', 'hello', 'corr');
+      const { messageId: failed } = await manager.send(sessionId, 'c2', 'again', 'corr');
+      const details = {
+        moderation: { action: 'none' as const },
+        usage: { promptTokens: 10, completionTokens: 2 },
+        model: 'm',
+        timings: { stages: [], firstTokenMs: 5, totalMs: 9 },
+      };
+      await manager.finish(sessionId, answered, { text: 'hi', finishReason: 'stop', citations: [], details });
+      await manager.finish(sessionId, failed, { text: '', error: { code: 'PIPELINE_FAILED', message: 'it failed' } });
+
+      expect(await manager.history(sessionId)).toEqual([
+        expect.objectContaining({ messageId: answered, role: 'assistant', text: 'hi', details }),
+        expect.objectContaining({ messageId: failed, role: 'assistant', text: '', error: { code: 'PIPELINE_FAILED', message: 'it failed' } }),
+      ]);
     });
   });
 });

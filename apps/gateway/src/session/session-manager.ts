@@ -96,6 +96,16 @@ export class SessionManager {
     return (await this.store.messages(sessionId)).map(toHistoryMessage);
   }
 
+  /** Deletes the session and its history; answers still being generated for it are cancelled. */
+  async deleteSession(sessionId: string, correlationId: string): Promise<void> {
+    for (const [messageId, message] of this.inFlight) {
+      if (message.sessionId !== sessionId) continue;
+      this.inFlight.delete(messageId);
+      await this.publisher.publish(TOPICS.control, createEnvelope({ sessionId, messageId, correlationId, payload: { type: 'cancel' } }));
+    }
+    if (!(await this.store.delete(sessionId))) throw new RelayError('UNKNOWN_SESSION', 'No such session for this token.');
+  }
+
   /** True when the message was in flight and a cancel was published; false when it had already finished. */
   async cancel(sessionId: string, messageId: string, correlationId: string): Promise<boolean> {
     const message = this.inFlight.get(messageId);
@@ -173,5 +183,7 @@ function toHistoryMessage(m: StoredMessage): HistoryMessage {
     createdAt: m.createdAt,
     ...(m.finishReason ? { finishReason: m.finishReason } : {}),
     ...(m.citations ? { citations: m.citations } : {}),
+    ...(m.details ? { details: m.details } : {}),
+    ...(m.error ? { error: m.error } : {}),
   };
 }

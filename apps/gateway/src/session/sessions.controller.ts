@@ -1,4 +1,6 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post } from '@nestjs/common';
+import { CorrelationContext } from '@relay/observability';
+import { randomUUID } from 'node:crypto';
 import { HistoryMessage, RelayError } from '@relay/contracts';
 import { z } from 'zod';
 import { SessionManager } from './session-manager';
@@ -20,9 +22,20 @@ export class SessionsController {
 
   @Get(':sessionId/messages')
   async messages(@Param('sessionId') sessionId: string, @Headers('authorization') authorization?: string): Promise<{ messages: HistoryMessage[] }> {
-    const token = /^Bearer (.+)$/i.exec(authorization ?? '')?.[1];
-    const owned = this.sessions.authenticate(token);
-    await this.sessions.authorize(owned, sessionId);
+    await this.authorized(sessionId, authorization);
     return { messages: await this.sessions.history(sessionId) };
+  }
+
+  /** Deletes the session and its history (the web client's "delete chat"); its token stops working. */
+  @Delete(':sessionId')
+  async remove(@Param('sessionId') sessionId: string, @Headers('authorization') authorization?: string): Promise<{ sessionId: string; status: 'deleted' }> {
+    await this.authorized(sessionId, authorization);
+    await this.sessions.deleteSession(sessionId, CorrelationContext.current()?.correlationId ?? randomUUID());
+    return { sessionId, status: 'deleted' };
+  }
+
+  private async authorized(sessionId: string, authorization: string | undefined): Promise<void> {
+    const token = /^Bearer (.+)$/i.exec(authorization ?? '')?.[1];
+    await this.sessions.authorize(this.sessions.authenticate(token), sessionId);
   }
 }

@@ -84,7 +84,9 @@ describe('FileSessionStore', () => {
     const store = new FileSessionStore(dir);
     expect(await store.get('nobody')).toBeUndefined();
     await expect(store.messages('nobody')).rejects.toThrow(/unknown session/);
-    await expect(store.appendMessage('nobody', message(1))).rejects.toThrow(/unknown session/);
+    // An answer finishing after its session was deleted lands here: ignored, and no file springs up.
+    await expect(store.appendMessage('nobody', message(1))).resolves.toBeUndefined();
+    expect(readdirSync(dir)).toEqual([]);
   });
 
   it('treats an id that is not a plain id as unknown instead of reading a path', async () => {
@@ -101,5 +103,22 @@ describe('FileSessionStore', () => {
     await store.appendMessage('s1', message(1));
     (await store.messages('s1')).push(message(2));
     expect(await store.messages('s1')).toHaveLength(1);
+  });
+
+  it('deletes a session for good, ignoring appends that race with or follow the delete', async () => {
+    const store = new FileSessionStore(dir);
+    await store.create(session('gone'));
+    await store.create(session('kept'));
+    const racing = store.appendMessage('gone', message(1));
+
+    expect(await store.delete('gone')).toBe(true);
+    await racing;
+    await store.appendMessage('gone', message(2, 'assistant'));
+
+    expect(readdirSync(dir)).toEqual(['kept.jsonl']);
+    expect(await store.get('gone')).toBeUndefined();
+    expect(await new FileSessionStore(dir).get('gone')).toBeUndefined();
+    expect(await store.delete('gone')).toBe(false);
+    expect(await store.get('kept')).toEqual(session('kept'));
   });
 });

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { existsSync, mkdirSync } from 'node:fs';
-import { appendFile, readFile } from 'node:fs/promises';
+import { appendFile, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SessionRecord, SessionStore, StoredMessage } from '../session-store.port';
 
@@ -15,6 +15,7 @@ interface SessionState {
   clientMessages: Map<string, string>;
   /** Appends to this session's file run one after another. */
   tail: Promise<void>;
+  deleted?: boolean;
 }
 
 const SESSION_ID = /^[A-Za-z0-9_-]{1,100}$/;
@@ -46,7 +47,9 @@ export class FileSessionStore implements SessionStore {
   }
 
   async appendMessage(sessionId: string, message: StoredMessage): Promise<void> {
-    const state = await this.required(sessionId);
+    // An answer that finishes after its session was deleted has nowhere to go.
+    const state = await this.load(sessionId);
+    if (!state || state.deleted) return;
     state.messages.push(message);
     await this.append(state, { type: 'message', ...message });
   }
@@ -63,6 +66,17 @@ export class FileSessionStore implements SessionStore {
     const state = await this.required(sessionId);
     state.clientMessages.set(clientMessageId, messageId);
     await this.append(state, { type: 'client-message', clientMessageId, messageId });
+  }
+
+  async delete(sessionId: string): Promise<boolean> {
+    const state = await this.load(sessionId);
+    if (!state || state.deleted) return false;
+    state.deleted = true;
+    // After the appends already queued, so none of them recreates the file.
+    state.tail = state.tail.then(() => rm(this.pathOf(sessionId), { force: true }));
+    await state.tail;
+    this.cache.delete(sessionId);
+    return true;
   }
 
   private async required(sessionId: string): Promise<SessionState> {
@@ -102,6 +116,7 @@ export class FileSessionStore implements SessionStore {
   }
 
   private append(state: SessionState, line: LogLine): Promise<void> {
+    if (state.deleted) return state.tail;
     state.tail = state.tail.then(() => appendFile(this.pathOf(state.session.sessionId), `${JSON.stringify(line)}\n`));
     return state.tail;
   }
