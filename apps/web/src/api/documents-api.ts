@@ -1,0 +1,56 @@
+import { ApiError, readJson, request } from './api-error';
+
+/** A knowledge-base document as GET /api/documents lists it. */
+export interface DocumentInfo {
+  documentId: string;
+  title: string;
+  source: string;
+  type: string;
+  status: 'indexing' | 'indexed' | 'failed' | 'deleting';
+  chunks: number;
+  bytes: number;
+  updatedAt: string;
+  error?: string;
+}
+
+export interface UploadResult {
+  document: DocumentInfo;
+  unchanged: boolean;
+}
+
+const auth = (token: string): Record<string, string> => (token ? { authorization: `Bearer ${token}` } : {});
+
+/** The REST side of documents (docs/protocol.md, "Documents over REST"). */
+export const documentsApi = {
+  async list(): Promise<DocumentInfo[]> {
+    return (await readJson<{ documents: DocumentInfo[] }>(await request('/api/documents'))).documents;
+  },
+
+  async delete(documentId: string, token: string): Promise<void> {
+    await readJson(await request(`/api/documents/${encodeURIComponent(documentId)}`, { method: 'DELETE', headers: auth(token) }));
+  },
+
+  /** Multipart upload; XMLHttpRequest because fetch cannot report upload progress. */
+  upload(file: File, token: string, onProgress: (fraction: number) => void): Promise<UploadResult> {
+    return new Promise((resolve, reject) => {
+      const xhr = new XMLHttpRequest();
+      xhr.open('POST', '/api/documents');
+      for (const [name, value] of Object.entries(auth(token))) xhr.setRequestHeader(name, value);
+      xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(e.loaded / e.total);
+      xhr.onerror = () => reject(new ApiError('NETWORK', `${file.name}: Relay cannot be reached.`));
+      xhr.onload = () => {
+        let body: { error?: { code: string; message: string } } & Partial<UploadResult> = {};
+        try {
+          body = JSON.parse(xhr.responseText);
+        } catch {
+          // Not JSON (a proxy's error page): reported below by status.
+        }
+        if (xhr.status >= 200 && xhr.status < 300 && body.document) return resolve(body as UploadResult);
+        reject(new ApiError(body.error?.code ?? `HTTP_${xhr.status}`, body.error?.message ?? `${file.name}: the server answered ${xhr.status}.`, xhr.status));
+      };
+      const form = new FormData();
+      form.append('file', file);
+      xhr.send(form);
+    });
+  },
+};

@@ -1,0 +1,52 @@
+import DOMPurify from 'dompurify';
+import { Marked, type Tokens } from 'marked';
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** The numbers the current answer may cite; set around each parse (parsing is synchronous). */
+let citable: ReadonlySet<number> = new Set();
+
+const markdown = new Marked({
+  gfm: true,
+  breaks: true,
+  renderer: {
+    // The model's text is untrusted: raw HTML is shown as text, never interpreted.
+    html: ({ text }: Tokens.HTML | Tokens.Tag) => escapeHtml(text),
+    code: ({ text, lang }: Tokens.Code) => {
+      const language = (lang ?? '').split(/\s/)[0];
+      return (
+        `<div class="code-block"><div class="code-head"><span>${escapeHtml(language || 'code')}</span>` +
+        `<button type="button" class="code-copy" data-copy>Copy code</button></div>` +
+        `<pre><code>${escapeHtml(text)}</code></pre></div>`
+      );
+    },
+  },
+  extensions: [
+    {
+      // "[n]" points at source n of the answer's citations; anything else stays text.
+      name: 'citation',
+      level: 'inline',
+      start: (src: string) => src.match(/\[\d/)?.index,
+      tokenizer: (src: string) => {
+        const match = /^\[(\d{1,3})\]/.exec(src);
+        return match ? { type: 'citation', raw: match[0], n: Number(match[1]) } : undefined;
+      },
+      renderer: (token) => {
+        const n = (token as unknown as { n: number }).n;
+        if (!citable.has(n)) return `[${n}]`;
+        return `<button type="button" class="cite" data-cite="${n}" aria-label="Source ${n}">${n}</button>`;
+      },
+    },
+  ],
+});
+
+/** Markdown → sanitized HTML, with copy buttons on code blocks and [n] markers as links to the sources. */
+export function renderMarkdown(text: string, citationNumbers: Iterable<number> = []): string {
+  citable = new Set(citationNumbers);
+  try {
+    const html = markdown.parse(text, { async: false }) as string;
+    return DOMPurify.sanitize(html, { ADD_ATTR: ['target'], FORBID_TAGS: ['style', 'form', 'input'] });
+  } finally {
+    citable = new Set();
+  }
+}

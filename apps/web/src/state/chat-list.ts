@@ -1,0 +1,105 @@
+/** A chat is a Relay session this browser created: its id and the token that owns it (the server has no list). */
+export interface ChatEntry {
+  sessionId: string;
+  token: string;
+  title: string;
+  /** True once the user named it; until then the first question names it. */
+  renamed: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ChatListState {
+  chats: ChatEntry[];
+  activeSessionId: string | null;
+}
+
+const KEY = 'relay.chats.v1';
+export const UNTITLED = 'New chat';
+
+/** The chats kept in localStorage, most recently used first, so they survive reloads. */
+export class ChatList {
+  private state: ChatListState;
+  private readonly listeners = new Set<() => void>();
+
+  constructor(private readonly storage: Pick<Storage, 'getItem' | 'setItem'>) {
+    this.state = read(storage);
+  }
+
+  get snapshot(): ChatListState {
+    return this.state;
+  }
+
+  get active(): ChatEntry | undefined {
+    return this.state.chats.find((c) => c.sessionId === this.state.activeSessionId);
+  }
+
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  add(session: { sessionId: string; token: string }, now = new Date()): ChatEntry {
+    const at = now.toISOString();
+    const chat: ChatEntry = { ...session, title: UNTITLED, renamed: false, createdAt: at, updatedAt: at };
+    this.update({ chats: [chat, ...this.state.chats], activeSessionId: chat.sessionId });
+    return chat;
+  }
+
+  select(sessionId: string): void {
+    if (this.state.chats.some((c) => c.sessionId === sessionId)) this.update({ ...this.state, activeSessionId: sessionId });
+  }
+
+  rename(sessionId: string, title: string): void {
+    const trimmed = title.trim().slice(0, 80);
+    if (!trimmed) return;
+    this.patch(sessionId, { title: trimmed, renamed: true });
+  }
+
+  /** A question was asked: the chat moves to the top and, if never named, takes the question as its title. */
+  touched(sessionId: string, question: string, now = new Date()): void {
+    const chat = this.state.chats.find((c) => c.sessionId === sessionId);
+    if (!chat) return;
+    const title = chat.renamed || chat.title !== UNTITLED ? chat.title : titleFrom(question);
+    const updated = { ...chat, title, updatedAt: now.toISOString() };
+    this.update({ ...this.state, chats: [updated, ...this.state.chats.filter((c) => c !== chat)] });
+  }
+
+  /** Removes the chat; if it was the active one, the next most recent becomes active. */
+  remove(sessionId: string): void {
+    const chats = this.state.chats.filter((c) => c.sessionId !== sessionId);
+    const activeSessionId = this.state.activeSessionId === sessionId ? (chats[0]?.sessionId ?? null) : this.state.activeSessionId;
+    this.update({ chats, activeSessionId });
+  }
+
+  private patch(sessionId: string, fields: Partial<ChatEntry>): void {
+    this.update({ ...this.state, chats: this.state.chats.map((c) => (c.sessionId === sessionId ? { ...c, ...fields } : c)) });
+  }
+
+  private update(next: ChatListState): void {
+    this.state = next;
+    try {
+      this.storage.setItem(KEY, JSON.stringify(next));
+    } catch {
+      // Storage full or disabled (private mode): the chats live for this page only.
+    }
+    for (const listener of this.listeners) listener();
+  }
+}
+
+export function titleFrom(question: string): string {
+  const oneLine = question.replace(/\s+/g, ' ').trim();
+  return oneLine.length > 48 ? `${oneLine.slice(0, 47)}…` : oneLine || UNTITLED;
+}
+
+function read(storage: Pick<Storage, 'getItem'>): ChatListState {
+  try {
+    const parsed = JSON.parse(storage.getItem(KEY) ?? 'null') as ChatListState | null;
+    if (!parsed || !Array.isArray(parsed.chats)) return { chats: [], activeSessionId: null };
+    const chats = parsed.chats.filter((c) => typeof c?.sessionId === 'string' && typeof c?.token === 'string');
+    const active = chats.some((c) => c.sessionId === parsed.activeSessionId) ? parsed.activeSessionId : (chats[0]?.sessionId ?? null);
+    return { chats, activeSessionId: active };
+  } catch {
+    return { chats: [], activeSessionId: null };
+  }
+}

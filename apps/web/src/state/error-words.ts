@@ -1,0 +1,16 @@
+/** What each protocol error means to a chat user, in plain words (the server's message is kept as detail). */
+const WORDS: Record<string, string> = {
+  EMPTY_MESSAGE: 'Type a message first.',
+  MESSAGE_TOO_LONG: 'This message is too long. Shorten it and send it again.',
+  UNKNOWN_SESSION: 'This chat no longer exists on the server. Start a new chat.',
+  PROFANITY: 'Not sent to the model: the message contains words the profanity filter does not allow. Rephrase it and try again.',
+  PIPELINE_FAILED: 'Relay could not process this message. Try again in a moment.',
+  GENERATION_FAILED: 'The model failed to answer. Try again in a moment.',
+  INVALID_PAYLOAD: 'The page sent something the server did not understand. Reload the page.',
+  INTERNAL: 'Something went wrong on the server. Try again in a moment.',
+  NETWORK: 'Relay cannot be reached. Check your connection.',
+};
+
+export function errorWords(code: string, serverMessage: string): string {
+  return WORDS[code] ?? serverMessage;
+}

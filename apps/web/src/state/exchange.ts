@@ -1,0 +1,61 @@
+import type { AnswerDetails, Citation, ErrorCode, FinishReason, HistoryMessage } from '@relay/contracts';
+
+/** How far a question got towards the server. */
+export type SendState = 'sending' | 'busy' | 'rate-limited' | 'sent' | 'failed';
+
+/** How far its answer got. `interrupted`: the server lost track of it (a restart) and history does not have it. */
+export type AnswerState = 'waiting' | 'streaming' | 'done' | 'failed' | 'interrupted';
+
+export interface Question {
+  text: string;
+  clientMessageId: string | null;
+  sendState: SendState;
+  sendError?: string;
+}
+
+export interface Answer {
+  text: string;
+  state: AnswerState;
+  finishReason?: FinishReason;
+  citations: Citation[];
+  details?: AnswerDetails;
+  error?: { code: ErrorCode | 'NETWORK'; message: string };
+}
+
+/** One question and its answer, as the page shows them; the server's messageId names both. */
+export interface Exchange {
+  /** Stable across the exchange's life (messageId is null until the send is acknowledged). */
+  key: string;
+  messageId: string | null;
+  createdAt: string;
+  /** Absent when history has only the answer (a message the profanity filter rejected). */
+  question?: Question;
+  answer: Answer;
+}
+
+/** Rebuilds the exchanges from chat:history / GET messages: user and assistant turns share a messageId. */
+export function exchangesFromHistory(messages: HistoryMessage[]): Exchange[] {
+  const byId = new Map<string, Exchange>();
+  const order: Exchange[] = [];
+  for (const m of messages) {
+    let exchange = byId.get(m.messageId);
+    if (!exchange) {
+      exchange = { key: m.messageId, messageId: m.messageId, createdAt: m.createdAt, answer: { text: '', state: 'interrupted', citations: [] } };
+      byId.set(m.messageId, exchange);
+      order.push(exchange);
+    }
+    if (m.role === 'user') {
+      exchange.question = { text: m.text, clientMessageId: null, sendState: 'sent' };
+    } else {
+      exchange.answer = {
+        text: m.text,
+        state: m.error ? 'failed' : 'done',
+        finishReason: m.finishReason,
+        citations: m.citations ?? [],
+        details: m.details,
+        error: m.error,
+      };
+    }
+  }
+  return order;
+}
