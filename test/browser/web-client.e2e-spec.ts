@@ -1,6 +1,9 @@
+/// <reference lib="dom" />
+// Code inside page.evaluate runs in the browser: DOM types for it.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DESKTOP, launchChromium, PHONE, screenshot, seriousAccessibilityViolations } from '../support/browser';
 import { RelayProcess } from '../support/relay-process';
@@ -103,15 +106,18 @@ describe('web client in a real browser', () => {
   });
 
   it('opens ready to chat: a new chat, connected, with a small first load', async () => {
-    const scripts: number[] = [];
-    page.on('response', async (res) => {
-      if (res.url().endsWith('.js')) scripts.push(Number(res.headers()['content-length'] ?? (await res.body()).length));
+    const scripts: Promise<Buffer>[] = [];
+    page.on('response', (res) => {
+      if (res.url().endsWith('.js')) scripts.push(res.body());
     });
     await page.goto(proxy.url);
     await page.getByText('Connected', { exact: true }).waitFor();
+    // The budget: under 200 KB of JavaScript, gzipped, on first load.
+    const gzipped = (await Promise.all(scripts)).reduce((sum, body) => sum + gzipSync(body, { level: 9 }).length, 0);
+    expect(scripts.length).toBeGreaterThan(0);
+    expect(gzipped).toBeLessThan(200 * 1024);
     expect((await chatsOf(page)).chats).toHaveLength(1);
     await expect(page.locator('[data-testid=chat-item]').count()).resolves.toBe(1);
-    expect(scripts.length).toBeGreaterThan(0);
     await expectAccessible(page, 'empty chat');
     await screenshot(page, 'desktop-empty');
   });
@@ -253,6 +259,7 @@ describe('web client in a real browser', () => {
     await panel.getByRole('button', { name: 'Close documents' }).click();
 
     await page.getByRole('button', { name: '+ New chat' }).click();
+    await page.getByRole('heading', { name: 'Ask Relay' }).waitFor();
     await page.getByText('Connected', { exact: true }).waitFor();
     await ask(page, 'Who invented the Zorblax flux regulator?');
     expect(await settled(page)).toBe('done');
@@ -260,6 +267,8 @@ describe('web client in a real browser', () => {
     const sources = page.getByRole('complementary', { name: 'Sources' }).getByTestId('source');
     await expect(sources.first().locator('.source-title').textContent()).resolves.toContain('Zorblax handbook');
     await expect(sources.filter({ hasText: 'Quenby Marsh' }).count()).resolves.toBeGreaterThan(0);
+    // The answer is grounded in it: the fact only the uploaded document holds.
+    await expect(lastAnswer(page).getByTestId('answer-text').textContent()).resolves.toContain('Quenby Marsh');
     await screenshot(page, 'desktop-cited-document');
 
     // Deleted from the knowledge base: the list no longer shows it.
@@ -314,6 +323,7 @@ describe('web client in a real browser', () => {
     await expect(page.locator('.sidebar').isVisible()).resolves.toBe(false);
     await page.getByRole('button', { name: 'Chats' }).click();
     await expect(page.locator('.sidebar').isVisible()).resolves.toBe(true);
+    await page.waitForTimeout(300); // the drawer's slide-in
     await screenshot(page, 'phone-chats');
     await page.getByTestId('chat-item').first().locator('.chat-select').click();
     await expect(page.locator('.sidebar').isVisible()).resolves.toBe(false);

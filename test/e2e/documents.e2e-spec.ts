@@ -69,7 +69,7 @@ describe('Documents: upload, answer from them, delete (embedded app, real models
     expect(((await again.json()) as { unchanged: boolean }).unchanged).toBe(true);
 
     const pdf = new FormData();
-    pdf.append('file', new Blob([minimalPdf([['Page one is about tides.'], ['The Selvarin bridge has 41 arches.']], 'Selvarin')]), 'selvarin.pdf');
+    pdf.append('file', new Blob([new Uint8Array(minimalPdf([['Page one is about tides.'], ['The Selvarin bridge has 41 arches.']], 'Selvarin'))]), 'selvarin.pdf');
     const res = await fetch(`${relay.baseUrl}/api/documents`, { method: 'POST', body: pdf });
     expect(res.status).toBe(201);
     const { document } = (await res.json()) as { document: DocumentBody };

@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+// Code inside page.evaluate runs in the browser: DOM types for it.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';

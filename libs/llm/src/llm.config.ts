@@ -11,6 +11,8 @@ export const llmConfigFields = z.object({
   LLM_THREADS: intVar(1, 1, 256),
   LLM_PARALLEL: intVar(1, 1, 64),
   LLM_TEMPERATURE: numberVar(0, 0, 2),
+  // node-llama-cpp only: >1 discourages repeating the last 64 tokens (small models loop on one phrase without it).
+  LLM_REPEAT_PENALTY: numberVar(1.15, 1, 2),
   // openai-compatible only: the server's API base, the path /chat/completions and /models are appended to.
   LLM_BASE_URL: urlVar('http://127.0.0.1:8080/v1'),
   /** Empty: the first id GET /models lists. */

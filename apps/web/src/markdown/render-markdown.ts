@@ -12,12 +12,13 @@ const markdown = new Marked({
   renderer: {
     // The model's text is untrusted: raw HTML is shown as text, never interpreted.
     html: ({ text }: Tokens.HTML | Tokens.Tag) => escapeHtml(text),
+    // The <pre> scrolls sideways for long lines: focusable, so a keyboard can scroll it too.
     code: ({ text, lang }: Tokens.Code) => {
       const language = (lang ?? '').split(/\s/)[0];
       return (
         `<div class="code-block"><div class="code-head"><span>${escapeHtml(language || 'code')}</span>` +
         `<button type="button" class="code-copy" data-copy>Copy code</button></div>` +
-        `<pre><code>${escapeHtml(text)}</code></pre></div>`
+        `<pre tabindex="0"><code>${escapeHtml(text)}</code></pre></div>`
       );
     },
   },

@@ -73,6 +73,8 @@ export class NodeLlamaCppLlm implements Llm, PromptTokenizer, OnModuleInit, OnMo
       const result = await chat.generateResponse(toChatHistory(messages), {
         maxTokens: options.maxTokens,
         temperature: this.config.LLM_TEMPERATURE,
+        // Deterministic like greedy decoding, so a retried generation still repeats itself exactly.
+        repeatPenalty: this.config.LLM_REPEAT_PENALTY > 1 ? { penalty: this.config.LLM_REPEAT_PENALTY, lastTokens: 64 } : false,
         signal: options.signal,
         stopOnAbortSignal: true,
         onTextChunk: (text) => options.onDelta(text),
