@@ -219,7 +219,10 @@ describe('Relay embedded app with PROFANITY_POLICY=reject', () => {
       expect(answer.chunks).toHaveLength(0);
       expect(answer.done).toBeUndefined();
       const history = await client.history(session.sessionId);
-      expect(history.ok && history.messages).toEqual([]);
+      // The rejected text is never stored; history keeps only that the answer failed, and why.
+      expect(history.ok && history.messages).toEqual([
+        expect.objectContaining({ role: 'assistant', text: '', error: expect.objectContaining({ code: 'PROFANITY' }) }),
+      ]);
     } finally {
       client.close();
     }
