@@ -176,6 +176,21 @@ describe('web client in a real browser', () => {
     await panel.getByRole('button', { name: 'Close sources' }).click();
   });
 
+  it('copies an answer, and takes a keyboard user from the top of the page to the message box', async () => {
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: proxy.url });
+    await lastAnswer(page).getByRole('button', { name: 'Copy', exact: true }).click();
+    await lastAnswer(page).getByRole('button', { name: 'Copied', exact: true }).waitFor();
+    const raw = await lastAnswer(page).getByTestId('answer-text').getAttribute('data-raw');
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(raw);
+
+    await page.reload();
+    await page.getByText('Connected', { exact: true }).waitFor();
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to the message box');
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('message');
+  });
+
   it('stops an answer mid-stream', async () => {
     await ask(page, 'Explain in detail every stage of the Relay pipeline, one paragraph each.');
     await lastAnswer(page).getByTestId('answer-text').waitFor({ timeout: ANSWER_MS });

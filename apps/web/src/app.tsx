@@ -72,7 +72,14 @@ export function App() {
 
   return (
     <div class={`app${menuOpen ? ' menu-open' : ''}${panel ? ' panel-open' : ''}`}>
-      <a class="skip-link" href="#message">
+      <a
+        class="skip-link"
+        href="#message"
+        onClick={(e) => {
+          e.preventDefault();
+          document.getElementById('message')?.focus();
+        }}
+      >
         Skip to the message box
       </a>
       <ChatSidebar
