@@ -304,6 +304,8 @@ describe('web client in a real browser', () => {
     await ask(page, 'x'.repeat(301));
     expect(await settled(page)).toBe('failed');
     await expect(lastAnswer(page).getByTestId('answer-error').textContent()).resolves.toContain('too long');
+    // Asking again would be refused again: no Regenerate.
+    await expect(lastAnswer(page).getByRole('button', { name: 'Regenerate' }).count()).resolves.toBe(0);
     await expectAccessible(page, 'error state');
     await screenshot(page, 'desktop-error');
   });

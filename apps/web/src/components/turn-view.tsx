@@ -44,7 +44,8 @@ export function TurnView({ turn, isLast, onRegenerate, onShowSources }: Props) {
         <AnswerView
           key={exchange.key}
           exchange={exchange}
-          canRegenerate={isLast && shown === count - 1 && !!exchange.question}
+          // Not for a message the server refused (too long, profane): asking again would be refused again.
+          canRegenerate={isLast && shown === count - 1 && exchange.question?.sendState === 'sent' && exchange.answer.error?.code !== 'PROFANITY'}
           onRegenerate={() => onRegenerate(exchange)}
           onShowSources={(n) => onShowSources(exchange, n)}
         />
