@@ -136,10 +136,40 @@ export class KafkaServer extends Server implements CustomTransportStrategy {
       if (!groups.has(groupId)) groups.set(groupId, new Map());
       groups.get(groupId)!.set(topic, nestHandlerTarget(topic, handler, (result) => this.transformToObservable(result)));
     }
-    // Ready only once every group has joined: a private group reads from its join on, so a gateway that answered
-    // ready before its chat.responses group joined would miss the answers to the first messages it accepted.
+    // A private group reads from now on. Its start is committed before it first joins: a group with no committed
+    // offset on a partition would jump to that partition's end on every later rejoin (a broker failing over, a
+    // restarted consumer) and silently skip what was written meanwhile, e.g. the answers of a partition that had
+    // carried none yet. With a commit everywhere, every rejoin resumes where the group was.
+    for (const [groupId, targets] of groups) {
+      if (groupId.endsWith(this.instanceId)) await this.commitCurrentEnds(groupId, [...targets.keys()]);
+    }
+    // Ready only once every group has joined: a gateway that answered ready before its chat.responses group joined
+    // would miss the answers to the first messages it accepted.
     await Promise.all([...groups].map(([groupId, targets]) => this.consume(groupId, targets)));
     this.listening = true;
+  }
+
+  private async commitCurrentEnds(groupId: string, topics: string[]): Promise<void> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      for (const topic of topics) {
+        // Topics created a moment ago answer "not the leader" until their leaders are elected: retry a while.
+        for (let attempt = 0; ; attempt++) {
+          try {
+            const ends = await admin.fetchTopicOffsets(topic);
+            await admin.setOffsets({ groupId, topic, partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })) });
+            break;
+          } catch (err) {
+            if (attempt >= 12) throw err;
+            this.log.warn({ msg: 'could not commit the start of a private group yet; retrying', groupId, topic, err: (err as Error).message });
+            await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** attempt)));
+          }
+        }
+      }
+    } finally {
+      await admin.disconnect();
+    }
   }
 
   private async consume(groupId: string, targets: Map<string, DeliveryTarget>, attempt = 0): Promise<void> {
@@ -156,7 +186,8 @@ export class KafkaServer extends Server implements CustomTransportStrategy {
     this.consumerIds.set(consumer, this.nextConsumerId++);
     try {
       await consumer.connect();
-      // A replica's private group starts at the end: it delivers what arrives from now on.
+      // A replica's private group starts where commitCurrentEnds put it (the end when it started); a shared group
+      // without commits (a new deployment) reads everything retained.
       await consumer.subscribe({ topics: [...targets.keys()], fromBeginning: !everyReplica });
     } catch (err) {
       await this.forget(consumer);
