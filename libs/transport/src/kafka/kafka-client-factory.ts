@@ -13,6 +13,9 @@ export function createKafka(config: KafkaConfig, clientId = config.KAFKA_CLIENT_
     ssl: config.KAFKA_SSL,
     sasl,
     logLevel: logLevel.WARN,
+    // kafkajs gives a TCP connection 1 s by default; a busy machine (brokers and models starting on two cores) can
+    // take longer, and a failed first connect stops the process.
+    connectionTimeout: 5000,
     // Idempotent producers must keep kafkajs's own retry settings; everything else retries a little longer.
     retry: options.retry === false ? undefined : { initialRetryTime: 200, retries: 8 },
   });

@@ -104,7 +104,7 @@ export class KafkaServer extends Server implements CustomTransportStrategy {
 
   private async start(): Promise<void> {
     const admin = this.kafka.admin();
-    await admin.connect();
+    await connectWithRetry(() => admin.connect(), (err, attempt) => this.log.warn({ msg: 'Kafka admin could not connect yet; retrying', attempt, err: err.message }));
     try {
       const created = await ensureTopics(admin, this.config.KAFKA_TOPIC_PARTITIONS, this.config.KAFKA_REPLICATION_FACTOR);
       if (created.length) this.log.log({ msg: 'created topics', topics: created });
@@ -114,7 +114,7 @@ export class KafkaServer extends Server implements CustomTransportStrategy {
 
     // Dead letters are written by this server's own producer. No client-level retry on an idempotent producer.
     this.producer = createKafka(this.config, `${this.config.KAFKA_CLIENT_ID}-${this.app}-dlq`, { retry: false }).producer({ idempotent: true, createPartitioner: Partitioners.DefaultPartitioner });
-    await this.producer.connect();
+    await connectWithRetry(() => this.producer!.connect(), (err, attempt) => this.log.warn({ msg: 'dead-letter producer could not connect yet; retrying', attempt, err: err.message }));
     const producer = this.producer;
     this.dispatcher = new RecordDispatcher(
       this.retry,
@@ -302,4 +302,17 @@ function headersOf(headers: IHeaders | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(headers ?? {})) if (v !== undefined) out[k] = Array.isArray(v) ? String(v[0]) : v.toString();
   return out;
+}
+
+/** Retries a start-up connect a few times (about 15 s in all): a broker slow to answer must not stop the process. */
+async function connectWithRetry(connect: () => Promise<void>, onRetry: (err: Error, attempt: number) => void): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await connect();
+    } catch (err) {
+      if (attempt >= 5) throw err;
+      onRetry(err as Error, attempt);
+      await new Promise((r) => setTimeout(r, 500 * 2 ** attempt));
+    }
+  }
 }
