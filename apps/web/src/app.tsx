@@ -10,17 +10,17 @@ import { useStore } from './components/use-store';
 import { type ChatEntry, ChatList } from './state/chat-list';
 import { ChatSession } from './state/chat-session';
 import type { Exchange } from './state/exchange';
+import { PendingStore } from './state/pending-store';
 import { applyTheme, savedTheme, type ThemeChoice } from './theme';
 
 const THEMES: ThemeChoice[] = ['system', 'light', 'dark'];
 const chatList = new ChatList(localStorage);
-const listStore = { get: () => chatList.snapshot, subscribe: (l: () => void) => chatList.subscribe(l) };
 
 type Panel = { kind: 'sources'; messageKey: string; n?: number } | { kind: 'documents' } | null;
 
 /** The page: chats on the left, the open chat in the middle, sources or documents on the right. */
 export function App() {
-  const list = useStore(listStore);
+  const list = useStore(chatList.store);
   const active = list.chats.find((c) => c.sessionId === list.activeSessionId) ?? null;
   const [panel, setPanel] = useState<Panel>(null);
   const [menuOpen, setMenuOpen] = useState(false);
@@ -62,7 +62,7 @@ export function App() {
         return;
       }
     }
-    localStorage.removeItem(`relay.pending.${chat.sessionId}`);
+    new PendingStore(localStorage, chat.sessionId).clear();
     chatList.remove(chat.sessionId);
     if (!chatList.active) void newChat();
   };

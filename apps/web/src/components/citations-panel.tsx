@@ -1,5 +1,6 @@
 import type { Citation } from '@relay/contracts';
 import { useEffect, useRef } from 'preact/hooks';
+import { Panel } from './panel';
 
 interface Props {
   citations: Citation[];
@@ -30,15 +31,7 @@ export function CitationsPanel({ citations, highlighted, onClose }: Props) {
   );
 
   return (
-    <aside class="panel citations" aria-labelledby="sources-heading" onKeyDown={(e) => e.key === 'Escape' && onClose()}>
-      <header class="panel-head">
-        <h2 id="sources-heading" tabIndex={-1} ref={heading}>
-          Sources
-        </h2>
-        <button type="button" class="icon-button" aria-label="Close sources" onClick={onClose}>
-          ✕
-        </button>
-      </header>
+    <Panel title="Sources" id="sources" headingRef={heading} onClose={onClose}>
       {cited.length > 0 ? (
         <section aria-label="Cited in the answer">
           <h3>Cited in the answer</h3>
@@ -53,6 +46,6 @@ export function CitationsPanel({ citations, highlighted, onClose }: Props) {
           <ol class="sources">{retrieved.map(item)}</ol>
         </section>
       ) : null}
-    </aside>
+    </Panel>
   );
 }

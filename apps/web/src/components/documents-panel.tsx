@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from '../api/api-error';
 import { type DocumentInfo, documentsApi } from '../api/documents-api';
 import { newId } from '../state/ids';
+import { Panel } from './panel';
 
 interface Upload {
   id: string;
@@ -79,15 +80,7 @@ export function DocumentsPanel({ onClose }: { onClose(): void }) {
   };
 
   return (
-    <aside class="panel documents" aria-labelledby="documents-heading" onKeyDown={(e) => e.key === 'Escape' && onClose()}>
-      <header class="panel-head">
-        <h2 id="documents-heading" tabIndex={-1} ref={heading}>
-          Documents
-        </h2>
-        <button type="button" class="icon-button" aria-label="Close documents" onClick={onClose}>
-          ✕
-        </button>
-      </header>
+    <Panel title="Documents" id="documents" headingRef={heading} onClose={onClose}>
       <div
         class={`dropzone${dragging ? ' dragging' : ''}`}
         data-testid="dropzone"
@@ -178,6 +171,6 @@ export function DocumentsPanel({ onClose }: { onClose(): void }) {
           ))}
         </ul>
       )}
-    </aside>
+    </Panel>
   );
 }

@@ -1,3 +1,5 @@
+import { Store } from './store';
+
 /** A chat is a Relay session this browser created: its id and the token that owns it (the server has no list). */
 export interface ChatEntry {
   sessionId: string;
@@ -19,24 +21,23 @@ export const UNTITLED = 'New chat';
 
 /** The chats kept in localStorage, most recently used first, so they survive reloads. */
 export class ChatList {
-  private state: ChatListState;
-  private readonly listeners = new Set<() => void>();
+  /** What components subscribe to. */
+  readonly store: Store<ChatListState>;
 
   constructor(private readonly storage: Pick<Storage, 'getItem' | 'setItem'>) {
-    this.state = read(storage);
+    this.store = new Store(read(storage));
   }
 
   get snapshot(): ChatListState {
-    return this.state;
+    return this.store.get();
+  }
+
+  private get state(): ChatListState {
+    return this.store.get();
   }
 
   get active(): ChatEntry | undefined {
     return this.state.chats.find((c) => c.sessionId === this.state.activeSessionId);
-  }
-
-  subscribe(listener: () => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
   }
 
   add(session: { sessionId: string; token: string }, now = new Date()): ChatEntry {
@@ -77,13 +78,12 @@ export class ChatList {
   }
 
   private update(next: ChatListState): void {
-    this.state = next;
     try {
       this.storage.setItem(KEY, JSON.stringify(next));
     } catch {
       // Storage full or disabled (private mode): the chats live for this page only.
     }
-    for (const listener of this.listeners) listener();
+    this.store.set(next);
   }
 }
 
