@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { CustomTransportStrategy, Server } from '@nestjs/microservices';
-import { Consumer, EachMessagePayload, IHeaders, Kafka, Partitioners, Producer } from 'kafkajs';
+import { Admin, Consumer, EachMessagePayload, IHeaders, Kafka, Partitioners, Producer } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import { ConcurrencyLimit } from '../delivery/concurrency-limit';
 import { nestHandlerTarget, StageExtras } from '../delivery/nest-handler-target';
@@ -103,27 +103,6 @@ export class KafkaServer extends Server implements CustomTransportStrategy {
   }
 
   private async start(): Promise<void> {
-    const admin = this.kafka.admin();
-    await connectWithRetry(() => admin.connect(), (err, attempt) => this.log.warn({ msg: 'Kafka admin could not connect yet; retrying', attempt, err: err.message }));
-    try {
-      const created = await ensureTopics(admin, this.config.KAFKA_TOPIC_PARTITIONS, this.config.KAFKA_REPLICATION_FACTOR);
-      if (created.length) this.log.log({ msg: 'created topics', topics: created });
-    } finally {
-      await admin.disconnect();
-    }
-
-    // Dead letters are written by this server's own producer. No client-level retry on an idempotent producer.
-    this.producer = createKafka(this.config, `${this.config.KAFKA_CLIENT_ID}-${this.app}-dlq`, { retry: false }).producer({ idempotent: true, createPartitioner: Partitioners.DefaultPartitioner });
-    await connectWithRetry(() => this.producer!.connect(), (err, attempt) => this.log.warn({ msg: 'dead-letter producer could not connect yet; retrying', attempt, err: err.message }));
-    const producer = this.producer;
-    this.dispatcher = new RecordDispatcher(
-      this.retry,
-      async (record) => {
-        await producer.send({ topic: record.topic, acks: -1, messages: [{ key: record.key, value: record.value, headers: record.headers }] });
-      },
-      { warn: (obj, msg) => this.log.warn({ ...obj, msg }), error: (obj, msg) => this.log.error({ ...obj, msg }) },
-    );
-
     const groups = new Map<string, Map<string, DeliveryTarget>>();
     for (const [topic, handler] of this.getHandlers()) {
       const extras = (handler.extras ?? {}) as StageExtras;
@@ -136,39 +115,52 @@ export class KafkaServer extends Server implements CustomTransportStrategy {
       if (!groups.has(groupId)) groups.set(groupId, new Map());
       groups.get(groupId)!.set(topic, nestHandlerTarget(topic, handler, (result) => this.transformToObservable(result)));
     }
-    // A private group reads from now on. Its start is committed before it first joins: a group with no committed
-    // offset on a partition would jump to that partition's end on every later rejoin (a broker failing over, a
-    // restarted consumer) and silently skip what was written meanwhile, e.g. the answers of a partition that had
-    // carried none yet. With a commit everywhere, every rejoin resumes where the group was.
-    for (const [groupId, targets] of groups) {
-      if (groupId.endsWith(this.instanceId)) await this.commitCurrentEnds(groupId, [...targets.keys()]);
+    const admin = this.kafka.admin();
+    await retryStartup(() => admin.connect(), 5, (a) => 500 * 2 ** a, (err, attempt) => this.log.warn({ msg: 'Kafka admin could not connect yet; retrying', attempt, err: err.message }));
+    try {
+      const created = await ensureTopics(admin, this.config.KAFKA_TOPIC_PARTITIONS, this.config.KAFKA_REPLICATION_FACTOR);
+      if (created.length) this.log.log({ msg: 'created topics', topics: created });
+      // A private group reads from now on. Its start is committed before it first joins: a group with no committed
+      // offset on a partition would jump to that partition's end on every later rejoin (a broker failing over, a
+      // restarted consumer) and silently skip what was written meanwhile, e.g. the answers of a partition that had
+      // carried none yet. With a commit everywhere, every rejoin resumes where the group was.
+      for (const [groupId, targets] of groups) {
+        if (groupId.endsWith(this.instanceId)) await this.commitCurrentEnds(admin, groupId, [...targets.keys()]);
+      }
+    } finally {
+      await admin.disconnect();
     }
+
+    // Dead letters are written by this server's own producer. No client-level retry on an idempotent producer.
+    this.producer = createKafka(this.config, `${this.config.KAFKA_CLIENT_ID}-${this.app}-dlq`, { retry: false }).producer({ idempotent: true, createPartitioner: Partitioners.DefaultPartitioner });
+    await retryStartup(() => this.producer!.connect(), 5, (a) => 500 * 2 ** a, (err, attempt) => this.log.warn({ msg: 'dead-letter producer could not connect yet; retrying', attempt, err: err.message }));
+    const producer = this.producer;
+    this.dispatcher = new RecordDispatcher(
+      this.retry,
+      async (record) => {
+        await producer.send({ topic: record.topic, acks: -1, messages: [{ key: record.key, value: record.value, headers: record.headers }] });
+      },
+      { warn: (obj, msg) => this.log.warn({ ...obj, msg }), error: (obj, msg) => this.log.error({ ...obj, msg }) },
+    );
+
     // Ready only once every group has joined: a gateway that answered ready before its chat.responses group joined
     // would miss the answers to the first messages it accepted.
     await Promise.all([...groups].map(([groupId, targets]) => this.consume(groupId, targets)));
     this.listening = true;
   }
 
-  private async commitCurrentEnds(groupId: string, topics: string[]): Promise<void> {
-    const admin = this.kafka.admin();
-    await admin.connect();
-    try {
-      for (const topic of topics) {
-        // Topics created a moment ago answer "not the leader" until their leaders are elected: retry a while.
-        for (let attempt = 0; ; attempt++) {
-          try {
-            const ends = await admin.fetchTopicOffsets(topic);
-            await admin.setOffsets({ groupId, topic, partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })) });
-            break;
-          } catch (err) {
-            if (attempt >= 12) throw err;
-            this.log.warn({ msg: 'could not commit the start of a private group yet; retrying', groupId, topic, err: (err as Error).message });
-            await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** attempt)));
-          }
-        }
-      }
-    } finally {
-      await admin.disconnect();
+  private async commitCurrentEnds(admin: Admin, groupId: string, topics: string[]): Promise<void> {
+    for (const topic of topics) {
+      // Topics created a moment ago answer "not the leader" until their leaders are elected: retry a while.
+      await retryStartup(
+        async () => {
+          const ends = await admin.fetchTopicOffsets(topic);
+          await admin.setOffsets({ groupId, topic, partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })) });
+        },
+        13,
+        (a) => Math.min(2000, 100 * 2 ** a),
+        (err) => this.log.warn({ msg: 'could not commit the start of a private group yet; retrying', groupId, topic, err: err.message }),
+      );
     }
   }
 
@@ -304,15 +296,15 @@ function headersOf(headers: IHeaders | undefined): Record<string, string> {
   return out;
 }
 
-/** Retries a start-up connect a few times (about 15 s in all): a broker slow to answer must not stop the process. */
-async function connectWithRetry(connect: () => Promise<void>, onRetry: (err: Error, attempt: number) => void): Promise<void> {
+/** Retries a start-up step (a connect, a first request to new topics): a broker slow to answer must not stop the process. */
+async function retryStartup(step: () => Promise<void>, attempts: number, delayMs: (attempt: number) => number, onRetry: (err: Error, attempt: number) => void): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await connect();
+      return await step();
     } catch (err) {
-      if (attempt >= 5) throw err;
+      if (attempt >= attempts) throw err;
       onRetry(err as Error, attempt);
-      await new Promise((r) => setTimeout(r, 500 * 2 ** attempt));
+      await new Promise((r) => setTimeout(r, delayMs(attempt)));
     }
   }
 }
