@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { Database } from '@relay/database';
 import { FileSessionStore, PostgresSessionStore, type SessionStore } from '@relay/session-store';
 import { InMemorySessionStore } from '@relay/testing';
@@ -8,6 +9,7 @@ import { TestPostgres } from '../support/postgres';
 import { sessionStoreContract } from './session-store.contract';
 
 // One contract, every SESSION_STORE adapter (and the fake the unit tests use, so it cannot drift from them).
+beforeAll(() => Logger.overrideLogger(false));
 
 describe('FileSessionStore meets the SessionStore contract', () => {
   const root = mkdtempSync(join(tmpdir(), 'relay-session-contract-'));

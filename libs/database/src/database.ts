@@ -162,8 +162,9 @@ async function waitUntilReachable(pool: Pool, timeoutMs: number, onRetry: () => 
     } catch (err) {
       const code = (err as { code?: string }).code ?? '';
       // A wrong password or an unknown database will not fix itself: say so at once.
-      if (!TRANSIENT.has(code) && !/timeout/i.test((err as Error).message)) throw err;
-      if (Date.now() > deadline) throw new Error(`not reachable within ${timeoutMs} ms (${(err as Error).message || code})`);
+      const message = (err as Error).message;
+      if (!TRANSIENT.has(code) && !/timeout|Connection terminated unexpectedly/i.test(message)) throw err;
+      if (Date.now() > deadline) throw new Error(`not reachable within ${timeoutMs} ms (${message || code})`);
       if (!told) onRetry();
       told = true;
       await new Promise((ok) => setTimeout(ok, 250));
