@@ -50,8 +50,7 @@ const failed: StoredMessage = {
   role: 'assistant',
   text: '',
   createdAt: '2025-05-01T10:00:03.000Z',
-  finishReason: 'error',
-  error: { code: 'LLM_UNAVAILABLE', message: 'The model is not loaded yet.' },
+  error: { code: 'GENERATION_FAILED', message: 'The model could not answer.' },
 };
 
 /** The behaviour every SESSION_STORE adapter promises (libs/session-store/src/session-store.port.ts). */
