@@ -79,7 +79,7 @@ export class Database implements OnApplicationShutdown {
       return new Database(pool, options, outcome.version);
     } catch (err) {
       await pool.end().catch(() => undefined);
-      throw new Error(`database ${where.user}@${where.host}:${where.port}/${where.database}: ${(err as Error).message}`);
+      throw new Error(`database ${where.user}@${where.host}:${where.port}/${where.database}: ${(err as Error).message}`, { cause: err });
     }
   }
 
