@@ -19,7 +19,7 @@ import { RelayModule } from '../apps/relay/src/relay.module';
 import { round, summary } from './stats';
 
 // npm run bench:store [-- --sessions 200 --turns 10 --concurrency 16 --chats 160 --chat-concurrency 16 --real-chats 8
-//                        --real-max-tokens 16 --skip-real]
+//                        --real-max-tokens 16 --rounds 2 --skip-real]
 // The session store, file (the embedded default) against PostgreSQL, in the same run:
 //   1. each operation's latency (create, append a turn, read the history, a client-message lookup) one at a time,
 //      then throughput with many sessions at once, and a cold history read (what a restart or a cache miss costs);
@@ -40,6 +40,9 @@ const CHAT_CONCURRENCY = Number(arg('chat-concurrency', '16'));
 const REAL_CHATS = Number(arg('real-chats', '8'));
 const REAL_MAX_TOKENS = Number(arg('real-max-tokens', '16'));
 const SKIP_REAL = process.argv.includes('--skip-real');
+const ROUNDS = Number(arg('rounds', '2'));
+/** Where the chat phases create their databases and data folders; set in main(). */
+const ADMIN = { url: '', scratch: '' };
 const BENCH_CACHE = '.cache/postgres-bench';
 
 type Op = 'create' | 'append' | 'history' | 'findClientMessage' | 'rememberClientMessage';
@@ -50,6 +53,7 @@ async function main(): Promise<void> {
   const own = !process.env.BENCH_DATABASE_URL;
   const adminUrl = process.env.BENCH_DATABASE_URL ?? startOwnPostgres();
   const scratch = mkdtempSync(join(tmpdir(), 'relay-store-bench-'));
+  Object.assign(ADMIN, { url: adminUrl, scratch });
   const result: Record<string, unknown> = { bench: 'store', sessions: SESSIONS, turns: TURNS, concurrency: CONCURRENCY };
   try {
     log(`# Session store benchmark — file vs PostgreSQL, ${SESSIONS} sessions × ${TURNS} exchanges`);
@@ -111,28 +115,13 @@ async function main(): Promise<void> {
     try {
       const chats: Record<string, unknown> = {};
       const instant = { LLM_PROVIDER: 'openai-compatible', LLM_BASE_URL: llm.baseUrl, LLM_MODEL: 'instant' };
-      log(`\n## Chats through the embedded app, instant model: ${CHATS} sessions × 2 messages, ${CHAT_CONCURRENCY} at once`);
-      for (const store of ['file', 'postgres'] as const) {
-        const url = store === 'postgres' ? await createDatabase(adminUrl, `relay_bench_chat_${Date.now()}`) : '';
-        const r = await chatThroughput(store, url, instant, CHATS, CHAT_CONCURRENCY, join(scratch, `chat-${store}`));
-        chats[`instant-${store}`] = r;
-        log(`STORE=${store.padEnd(9)} ${r.chatsPerSec} messages/s; message → chat:done p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms`);
-      }
-      const instantRatio = round((chats['instant-postgres'] as { chatsPerSec: number }).chatsPerSec / (chats['instant-file'] as { chatsPerSec: number }).chatsPerSec, 3);
-      log(`postgres ÷ file messages/s: ${instantRatio}`);
+      log(`\n## Chats through the embedded app, instant model: ${CHATS} sessions × 2 messages, ${CHAT_CONCURRENCY} at once, in ${ROUNDS} rounds per store`);
+      const instantRatio = await compareStores('instant', instant, CHATS, CHAT_CONCURRENCY, chats);
       result.instantRatio = instantRatio;
-
       if (!SKIP_REAL) {
-        log(`\n## Chats through the embedded app, the real local model (LLM_MAX_TOKENS=${REAL_MAX_TOKENS}): ${REAL_CHATS} sessions × 2 messages, ${Math.min(4, REAL_CHATS)} at once`);
-        for (const store of ['file', 'postgres'] as const) {
-          const url = store === 'postgres' ? await createDatabase(adminUrl, `relay_bench_real_${Date.now()}`) : '';
-          const r = await chatThroughput(store, url, { LLM_MAX_TOKENS: String(REAL_MAX_TOKENS) }, REAL_CHATS, Math.min(4, REAL_CHATS), join(scratch, `real-${store}`));
-          chats[`real-${store}`] = r;
-          log(`STORE=${store.padEnd(9)} ${r.chatsPerSec} messages/s; message → chat:done p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms`);
-        }
-        const realRatio = round((chats['real-postgres'] as { chatsPerSec: number }).chatsPerSec / (chats['real-file'] as { chatsPerSec: number }).chatsPerSec, 3);
-        log(`postgres ÷ file messages/s: ${realRatio}`);
-        result.realRatio = realRatio;
+        const at = Math.min(4, REAL_CHATS);
+        log(`\n## Chats through the embedded app, the real local model (LLM_MAX_TOKENS=${REAL_MAX_TOKENS}): ${REAL_CHATS} sessions × 2 messages, ${at} at once, in ${ROUNDS} rounds per store`);
+        result.realRatio = await compareStores('real', { LLM_MAX_TOKENS: String(REAL_MAX_TOKENS) }, REAL_CHATS, at, chats);
       }
       result.chats = chats;
     } finally {
@@ -144,6 +133,31 @@ async function main(): Promise<void> {
   }
   console.log(JSON.stringify(result));
   process.exit(0);
+}
+
+/**
+ * Both stores, in rounds ordered file, postgres, postgres, file, … (ABBA), so a load that drifts during the run (the
+ * machine is shared) weighs on both alike; messages and wall time are summed per store.
+ */
+async function compareStores(kind: string, env: Record<string, string>, sessions: number, concurrency: number, into: Record<string, unknown>): Promise<number> {
+  const order = Array.from({ length: ROUNDS }, (_, i) => (i % 2 ? ['postgres', 'file'] : ['file', 'postgres']) as Array<'file' | 'postgres'>).flat();
+  const runs: Record<string, Array<Awaited<ReturnType<typeof chatThroughput>>>> = { file: [], postgres: [] };
+  for (const [i, store] of order.entries()) {
+    const url = store === 'postgres' ? await createDatabase(ADMIN.url, `relay_bench_${kind}_${i}`) : '';
+    runs[store].push(await chatThroughput(store, url, env, sessions, concurrency, join(ADMIN.scratch, `${kind}-${store}-${i}`)));
+  }
+  const perSec: Record<string, number> = {};
+  for (const store of ['file', 'postgres'] as const) {
+    const messages = runs[store].reduce((n, r) => n + r.messages, 0);
+    const wallS = runs[store].reduce((n, r) => n + r.wallS, 0);
+    const lat = summary(runs[store].flatMap((r) => r.latencies));
+    perSec[store] = round(messages / wallS);
+    into[`${kind}-${store}`] = { messages, wallS: round(wallS), messagesPerSec: perSec[store], rounds: runs[store].map((r) => r.messagesPerSec), latencyMs: { p50: round(lat.p50), p99: round(lat.p99) } };
+    log(`STORE=${store.padEnd(9)} ${perSec[store]} messages/s (rounds: ${runs[store].map((r) => r.messagesPerSec).join(', ')}); message → chat:done p50 ${round(lat.p50)} ms, p99 ${round(lat.p99)} ms`);
+  }
+  const ratio = round(perSec.postgres / perSec.file, 3);
+  log(`postgres ÷ file messages/s: ${ratio}`);
+  return ratio;
 }
 
 /** Sessions like a chat's: create, then per exchange a client-message lookup, a history read, two turns. */
@@ -244,8 +258,7 @@ async function chatThroughput(store: 'file' | 'postgres', databaseUrl: string, e
   );
   const wallS = (performance.now() - started) / 1000;
   await app.close();
-  const lat = summary(latencies);
-  return { messages: latencies.length, wallS: round(wallS), chatsPerSec: round(latencies.length / wallS), latencyMs: { p50: round(lat.p50), p99: round(lat.p99) } };
+  return { messages: latencies.length, wallS, messagesPerSec: round(latencies.length / wallS), latencies };
 }
 
 /** One session: create it over REST, send two messages over Socket.IO one after the other; each message's latency. */
