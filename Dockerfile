@@ -30,6 +30,8 @@ WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules node_modules
 COPY --from=build /app/dist dist
+# The SQL migrations applied at start-up with STORE=postgres (found from dist/ by walking up to libs/database/migrations).
+COPY --from=build /app/libs/database/migrations libs/database/migrations
 COPY --from=build /app/models models
 # The sample knowledge base the pipeline indexes at start-up (KNOWLEDGE_BASE_DIR defaults to ./docs).
 COPY docs docs

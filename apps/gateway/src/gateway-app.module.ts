@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import type { CommonConfig } from '@relay/config';
+import { type DatabaseConfig, DatabaseModule } from '@relay/database';
 import { ObservabilityModule, RelayLoggerModule } from '@relay/observability';
 import { SessionStoreModule } from '@relay/session-store';
 import { RelayTransport, TransportModule } from '@relay/transport';
@@ -10,7 +11,8 @@ import { GatewayModule } from './gateway.module';
 /** The gateway as its own process (distributed mode). */
 @Module({})
 export class GatewayAppModule {
-  static forRoot(config: { common: CommonConfig; gateway: GatewayConfig }, transport: RelayTransport): DynamicModule {
+  static forRoot(config: { common: CommonConfig; gateway: GatewayConfig; database: DatabaseConfig }, transport: RelayTransport): DynamicModule {
+    const store = config.database.STORE;
     const dataDir = config.common.DATA_DIR;
     return {
       module: GatewayAppModule,
@@ -18,8 +20,9 @@ export class GatewayAppModule {
         RelayLoggerModule.forRoot({ level: config.common.LOG_LEVEL }),
         ObservabilityModule.forRoot({ auditLogPath: join(dataDir, 'audit', 'audit.jsonl') }),
         TransportModule.forRoot(transport),
-        SessionStoreModule.forRoot({ dataDir }),
-        GatewayModule.forRoot(config.gateway, { dataDir }),
+        DatabaseModule.forRoot(config.database, { applicationName: 'relay-gateway' }),
+        SessionStoreModule.forRoot({ dataDir, store }),
+        GatewayModule.forRoot(config.gateway, { dataDir, store }),
       ],
     };
   }

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { commonConfigSchema, parseEnv, readEnvironment } from '@relay/config';
+import { databaseConfigSchema } from '@relay/database';
 import { loadConfigOrExit, startApp } from '@relay/runtime';
 import { createTransport, kafkaConfigSchema } from '@relay/transport';
 import { GatewayAppModule } from './gateway-app.module';
@@ -11,6 +12,7 @@ async function bootstrap(): Promise<void> {
   const config = loadConfigOrExit(() => ({
     common: parseEnv(commonConfigSchema, env),
     gateway: parseEnv(gatewayConfigSchema, env),
+    database: parseEnv(databaseConfigSchema, env),
     kafka: parseEnv(kafkaConfigSchema, env),
   }));
   const transport = createTransport(config.common, config.kafka, 'gateway');

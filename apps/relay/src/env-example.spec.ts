@@ -1,4 +1,5 @@
 import { commonConfigSchema, httpConfigSchema } from '@relay/config';
+import { databaseConfigFields } from '@relay/database';
 import { embeddingsConfigSchema } from '@relay/embeddings';
 import { llmConfigFields } from '@relay/llm';
 import { kafkaConfigSchema } from '@relay/transport';
@@ -16,7 +17,7 @@ describe('.env.example', () => {
       .map((line) => /^([A-Z0-9_]+)=/.exec(line)?.[1])
       .filter(Boolean),
   );
-  const schemas = { commonConfigSchema, httpConfigSchema, gatewayConfigSchema, pipelineConfigSchema, llmConfigFields, llmWorkerConfigSchema, embeddingsConfigSchema, kafkaConfigSchema, vectorStoreConfigSchema };
+  const schemas = { commonConfigSchema, httpConfigSchema, gatewayConfigSchema, pipelineConfigSchema, llmConfigFields, llmWorkerConfigSchema, embeddingsConfigSchema, kafkaConfigSchema, vectorStoreConfigSchema, databaseConfigFields };
 
   it.each(Object.entries(schemas))('lists every variable %s reads', (_name, schema) => {
     const missing = Object.keys(schema.shape).filter((key) => !listed.has(key));

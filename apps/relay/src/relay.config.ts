@@ -1,6 +1,7 @@
 import { gatewayConfigSchema } from '../../gateway/src/gateway.config';
 import { pipelineConfigSchema } from '../../pipeline/src/pipeline.config';
 import { commonConfigSchema, ConfigError, Env, parseEnv } from '@relay/config';
+import { databaseConfigSchema } from '@relay/database';
 import { embeddingsConfigSchema } from '@relay/embeddings';
 import { llmConfigSchema } from '@relay/llm';
 import { llmWorkerConfigSchema } from '../../llm-worker/src/llm-worker.config';
@@ -28,6 +29,7 @@ export function loadRelayConfig(env: Env) {
     embeddings: parse(() => parseEnv(embeddingsConfigSchema, env)),
     kafka: parse(() => parseEnv(kafkaConfigSchema, env)),
     vectorStore: parse(() => parseEnv(vectorStoreConfigSchema, env)),
+    database: parse(() => parseEnv(databaseConfigSchema, env)),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { DatabaseModule } from '@relay/database';
 import { EmbeddingsModule } from '@relay/embeddings';
 import { LlmModule } from '@relay/llm';
 import { ObservabilityModule, RelayLoggerModule } from '@relay/observability';
@@ -14,24 +15,27 @@ import type { RelayConfig } from './relay.config';
 
 /**
  * The embedded default's composition root, the only place that knows all three apps: it gives them the
- * transport (in-process by default) and the local adapters of every port, in one process.
+ * transport (in-process by default) and the local adapters of every port, in one process (the sessions and the
+ * document list in PostgreSQL instead with STORE=postgres).
  */
 @Module({})
 export class RelayModule {
   static forRoot(config: RelayConfig, transport: RelayTransport): DynamicModule {
     const dataDir = config.common.DATA_DIR;
+    const store = config.database.STORE;
     return {
       module: RelayModule,
       imports: [
         RelayLoggerModule.forRoot({ level: config.common.LOG_LEVEL }),
         ObservabilityModule.forRoot({ auditLogPath: join(dataDir, 'audit', 'audit.jsonl') }),
         TransportModule.forRoot(transport),
-        SessionStoreModule.forRoot({ dataDir }),
+        DatabaseModule.forRoot(config.database, { applicationName: 'relay' }),
+        SessionStoreModule.forRoot({ dataDir, store }),
         VectorStoreModule.forRoot({ dataDir, config: config.vectorStore }),
         KeywordIndexModule.forRoot({ dataDir, bm25: { k1: config.pipeline.RETRIEVER_BM25_K1, b: config.pipeline.RETRIEVER_BM25_B } }),
         EmbeddingsModule.forRoot(config.embeddings),
         LlmModule.forRoot(config.llm),
-        GatewayModule.forRoot(config.gateway, { dataDir }),
+        GatewayModule.forRoot(config.gateway, { dataDir, store }),
         PipelineModule.forRoot(config.pipeline, { dataDir }),
         LlmWorkerModule.forRoot(config.llmWorker),
       ],

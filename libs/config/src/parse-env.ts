@@ -34,8 +34,8 @@ export function parseEnv<S extends z.ZodObject>(schema: S, env: Env): z.infer<S>
     result.error.issues.map((issue) => {
       const variable = String(issue.path[0] ?? '?');
       const got = picked[variable];
-      // A secret's value is never echoed, not even a wrong one.
-      const shown = /SECRET|PASSWORD|_TOKEN$|API_KEY/.test(variable) ? `${got?.length} characters` : `"${got}"`;
+      // A secret's value is never echoed, not even a wrong one; nor is a database URL, which carries a password.
+      const shown = /SECRET|PASSWORD|_TOKEN$|API_KEY|DATABASE_URL/.test(variable) ? `${got?.length} characters` : `"${got}"`;
       return { variable, reason: `${issue.message}${got === undefined ? ' (not set)' : ` (got ${shown})`}` };
     }),
   );

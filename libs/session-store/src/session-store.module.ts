@@ -1,19 +1,28 @@
-import { DynamicModule, Global, Module } from '@nestjs/common';
+import { DynamicModule, Global, Module, Provider } from '@nestjs/common';
+import { DATABASE, type Database, type DatabaseConfig } from '@relay/database';
 import { readinessOf } from '@relay/observability';
 import { join } from 'node:path';
 import { FileSessionStore } from './file/file-session-store';
+import { PostgresSessionStore } from './postgres/postgres-session-store';
 import { SESSION_STORE, SessionStore } from './session-store.port';
 
-/** Provides SESSION_STORE: append-only session files under DATA_DIR. */
+/**
+ * Provides SESSION_STORE from STORE: append-only session files under DATA_DIR (`file`, the default), or PostgreSQL
+ * (`postgres`, with DatabaseModule's pool), which every gateway replica shares.
+ */
 @Global()
 @Module({})
 export class SessionStoreModule {
-  static forRoot(options: { dataDir: string }): DynamicModule {
+  static forRoot(options: { dataDir: string; store?: DatabaseConfig['STORE'] }): DynamicModule {
+    const store: Provider =
+      options.store === 'postgres'
+        ? { provide: SESSION_STORE, inject: [DATABASE], useFactory: (db: Database) => new PostgresSessionStore(db) }
+        : { provide: SESSION_STORE, useFactory: () => new FileSessionStore(join(options.dataDir, 'sessions')) };
     return {
       module: SessionStoreModule,
       providers: [
-        { provide: SESSION_STORE, useFactory: () => new FileSessionStore(join(options.dataDir, 'sessions')) },
-        readinessOf<SessionStore>(SESSION_STORE, 'session-store', (store) => ({ ready: store.isReady() })),
+        store,
+        readinessOf<SessionStore>(SESSION_STORE, 'session-store', (s) => ({ ready: s.isReady(), details: { kind: options.store ?? 'file' } })),
       ],
       exports: [SESSION_STORE],
     };

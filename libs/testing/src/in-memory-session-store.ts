@@ -28,8 +28,11 @@ export class InMemorySessionStore implements SessionStore {
 
   async appendMessage(sessionId: string, message: StoredMessage): Promise<void> {
     await tick();
-    if (this.deleted.has(sessionId)) return;
-    this.required(this.history, sessionId).push(message);
+    const history = this.history.get(sessionId);
+    // Like every adapter: nowhere to go once deleted, and a turn (messageId, role) is kept once.
+    if (!history || this.deleted.has(sessionId)) return;
+    if (history.some((m) => m.messageId === message.messageId && m.role === message.role)) return;
+    history.push(message);
   }
 
   async messages(sessionId: string): Promise<StoredMessage[]> {
@@ -39,12 +42,14 @@ export class InMemorySessionStore implements SessionStore {
 
   async findClientMessage(sessionId: string, clientMessageId: string): Promise<string | undefined> {
     await tick();
-    return this.clientMessages.get(sessionId)?.get(clientMessageId);
+    return this.required(this.clientMessages, sessionId).get(clientMessageId);
   }
 
-  async rememberClientMessage(sessionId: string, clientMessageId: string, messageId: string): Promise<void> {
+  async rememberClientMessage(sessionId: string, clientMessageId: string, messageId: string): Promise<string> {
     await tick();
-    this.required(this.clientMessages, sessionId).set(clientMessageId, messageId);
+    const seen = this.required(this.clientMessages, sessionId);
+    if (!seen.has(clientMessageId)) seen.set(clientMessageId, messageId);
+    return seen.get(clientMessageId)!;
   }
 
   async delete(sessionId: string): Promise<boolean> {

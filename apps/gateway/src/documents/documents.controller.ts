@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Req, Res
 import { RelayError } from '@relay/contracts';
 import type { Response } from 'express';
 import { z } from 'zod';
-import { DocumentRecord } from './document-registry';
+import { DocumentRecord } from './document-registry.port';
 import { DocumentUploadInterceptor, RequestWithDocument } from './document-upload.interceptor';
 import { DocumentsService, IngestOutcome } from './documents.service';
 import { DocumentsWriteGuard } from './documents-write.guard';

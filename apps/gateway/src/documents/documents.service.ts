@@ -3,9 +3,7 @@ import { createEnvelope, DOCUMENT_INGEST_MAX_RECORD_BYTES, DocumentIndexed, Docu
 import { TopicPublisher } from '@relay/transport';
 import { createHash, randomUUID } from 'node:crypto';
 import { GATEWAY_CONFIG, GatewayConfig } from '../gateway.config';
-import { DocumentRecord, DocumentRegistry } from './document-registry';
-
-export const DOCUMENT_REGISTRY = Symbol('DOCUMENT_REGISTRY');
+import { DOCUMENT_REGISTRY, DocumentRecord, DocumentRegistry } from './document-registry.port';
 
 /** A document's text as the upload gave it, whatever its file type was. */
 export interface DocumentInput {

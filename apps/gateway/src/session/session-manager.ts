@@ -7,7 +7,7 @@ import {
   RelayError,
   TOPICS,
 } from '@relay/contracts';
-import { SESSION_STORE, SessionStore, StoredMessage } from '@relay/session-store';
+import { SESSION_STORE, SessionRecord, SessionStore, StoredMessage } from '@relay/session-store';
 import { TopicPublisher } from '@relay/transport';
 import { randomUUID } from 'node:crypto';
 import { GATEWAY_CONFIG, GatewayConfig } from '../gateway.config';
@@ -143,13 +143,16 @@ export class SessionManager {
   }
 
   private async findOrAccept(sessionId: string, clientMessageId: string, text: string, correlationId: string): Promise<string> {
-    const known = await this.store.findClientMessage(sessionId, clientMessageId);
-    return known ?? this.accept(sessionId, clientMessageId, text, correlationId);
-  }
-
-  private async accept(sessionId: string, clientMessageId: string, text: string, correlationId: string): Promise<string> {
+    // First, because the store rejects a lookup in a session that does not exist (deleted since authorize, perhaps
+    // through another gateway replica) with a plain error, not UNKNOWN_SESSION.
     const session = await this.store.get(sessionId);
     if (!session) throw new RelayError('UNKNOWN_SESSION', 'No such session for this token.');
+    const known = await this.store.findClientMessage(sessionId, clientMessageId);
+    return known ?? this.accept(session, clientMessageId, text, correlationId);
+  }
+
+  private async accept(session: SessionRecord, clientMessageId: string, text: string, correlationId: string): Promise<string> {
+    const { sessionId } = session;
     const turns = (await this.store.messages(sessionId)).filter((m) => m.text !== '');
     // Not slice(-n): slice(-0) would keep every turn when HISTORY_MAX_TURNS is 0.
     const history = turns

@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StoredMessage } from '../session-store.port';
@@ -120,5 +120,22 @@ describe('FileSessionStore', () => {
     expect(await new FileSessionStore(dir).get('gone')).toBeUndefined();
     expect(await store.delete('gone')).toBe(false);
     expect(await store.get('kept')).toEqual(session('kept'));
+  });
+
+  it('writes a turn appended twice once, and reads a turn found twice in the file (two writers) once, as first written', async () => {
+    const store = new FileSessionStore(dir);
+    await store.create(session('s1'));
+    await store.appendMessage('s1', message(1));
+    await store.appendMessage('s1', { ...message(1), text: 'again' });
+    await store.rememberClientMessage('s1', 'c1', 'm1');
+    expect(await store.rememberClientMessage('s1', 'c1', 'm9')).toBe('m1');
+    expect(readFileSync(join(dir, 's1.jsonl'), 'utf8').trim().split('\n')).toHaveLength(3);
+
+    // A second process on the same folder records the same answer, and another id for the same client message.
+    appendFileSync(join(dir, 's1.jsonl'), `${JSON.stringify({ type: 'message', ...message(1), text: 'from elsewhere' })}\n`);
+    appendFileSync(join(dir, 's1.jsonl'), `${JSON.stringify({ type: 'client-message', clientMessageId: 'c1', messageId: 'm9' })}\n`);
+    const reloaded = new FileSessionStore(dir);
+    expect(await reloaded.messages('s1')).toEqual([message(1)]);
+    expect(await reloaded.findClientMessage('s1', 'c1')).toBe('m1');
   });
 });

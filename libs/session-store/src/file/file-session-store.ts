@@ -12,6 +12,8 @@ type LogLine =
 interface SessionState {
   session: SessionRecord;
   messages: StoredMessage[];
+  /** turnKey of every message, so a turn appended twice is kept once. */
+  turns: Set<string>;
   clientMessages: Map<string, string>;
   /** Appends to this session's file run one after another. */
   tail: Promise<void>;
@@ -19,6 +21,9 @@ interface SessionState {
 }
 
 const SESSION_ID = /^[A-Za-z0-9_-]{1,100}$/;
+
+/** A turn: a user's message and its answer share a message id. */
+const turnKey = (m: Pick<StoredMessage, 'messageId' | 'role'>) => `${m.role}\u0000${m.messageId}`;
 
 /**
  * The embedded default: one append-only JSON-lines file per session under DATA_DIR/sessions, read back on first
@@ -37,7 +42,7 @@ export class FileSessionStore implements SessionStore {
   }
 
   async create(session: SessionRecord): Promise<void> {
-    const state: SessionState = { session, messages: [], clientMessages: new Map(), tail: Promise.resolve() };
+    const state: SessionState = { session, messages: [], turns: new Set(), clientMessages: new Map(), tail: Promise.resolve() };
     this.cache.set(session.sessionId, state);
     await this.append(state, { type: 'session', ...session });
   }
@@ -49,7 +54,8 @@ export class FileSessionStore implements SessionStore {
   async appendMessage(sessionId: string, message: StoredMessage): Promise<void> {
     // An answer that finishes after its session was deleted has nowhere to go.
     const state = await this.load(sessionId);
-    if (!state || state.deleted) return;
+    if (!state || state.deleted || state.turns.has(turnKey(message))) return;
+    state.turns.add(turnKey(message));
     state.messages.push(message);
     await this.append(state, { type: 'message', ...message });
   }
@@ -62,10 +68,13 @@ export class FileSessionStore implements SessionStore {
     return (await this.required(sessionId)).clientMessages.get(clientMessageId);
   }
 
-  async rememberClientMessage(sessionId: string, clientMessageId: string, messageId: string): Promise<void> {
+  async rememberClientMessage(sessionId: string, clientMessageId: string, messageId: string): Promise<string> {
     const state = await this.required(sessionId);
+    const kept = state.clientMessages.get(clientMessageId);
+    if (kept !== undefined) return kept;
     state.clientMessages.set(clientMessageId, messageId);
     await this.append(state, { type: 'client-message', clientMessageId, messageId });
+    return messageId;
   }
 
   async delete(sessionId: string): Promise<boolean> {
@@ -103,11 +112,13 @@ export class FileSessionStore implements SessionStore {
       }
       if (entry.type === 'session') {
         const { type: _type, ...session } = entry;
-        state = { session, messages: [], clientMessages: new Map(), tail: Promise.resolve() };
-      } else if (state && entry.type === 'message') {
+        state = { session, messages: [], turns: new Set(), clientMessages: new Map(), tail: Promise.resolve() };
+      } else if (state && entry.type === 'message' && !state.turns.has(turnKey(entry))) {
+        // A duplicate line (two processes sharing the folder recorded one turn) is read once, as first written.
         const { type: _type, ...message } = entry;
+        state.turns.add(turnKey(message));
         state.messages.push(message);
-      } else if (state && entry.type === 'client-message') {
+      } else if (state && entry.type === 'client-message' && !state.clientMessages.has(entry.clientMessageId)) {
         state.clientMessages.set(entry.clientMessageId, entry.messageId);
       }
     }

@@ -1,32 +1,14 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-
-export type DocumentStatus = 'indexing' | 'indexed' | 'failed' | 'deleting';
-
-/** What the gateway knows of an uploaded document: what GET /api/documents lists. */
-export interface DocumentRecord {
-  documentId: string;
-  title: string;
-  source: string;
-  /** txt, md, html, pdf or text (sent as JSON). */
-  type: string;
-  contentHash: string;
-  status: DocumentStatus;
-  chunks: number;
-  /** Size of the upload in bytes. */
-  bytes: number;
-  createdAt: string;
-  updatedAt: string;
-  /** Why the last indexing failed. */
-  error?: string;
-}
+import type { DocumentRecord, DocumentRegistry } from './document-registry.port';
 
 /**
  * The uploaded documents, kept in one JSON file under DATA_DIR and rewritten whole on every change (write to a
- * temporary file, then rename), so a crash never leaves it torn. Writes are serialised.
+ * temporary file, then rename), so a crash never leaves it torn. Writes are serialised. One gateway process only:
+ * it reads the file once and keeps the list in memory (several replicas share the Postgres adapter instead).
  */
-export class DocumentRegistry {
+export class FileDocumentRegistry implements DocumentRegistry {
   private readonly docs = new Map<string, DocumentRecord>();
   private loaded?: Promise<void>;
   private writing: Promise<void> = Promise.resolve();
