@@ -1,6 +1,7 @@
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { ParsedDocument } from './parsed-document';
+import { joinPdfLines } from './pdf-text';
 
 /**
  * Runs pdf.js (its Node build, an ES module) in a worker thread: parsing a large PDF is seconds of CPU that would
@@ -45,7 +46,7 @@ export async function parsePdf(bytes: Uint8Array, fallbackTitle: string, timeout
     type: 'pdf',
     title: reply.title.trim() || fallbackTitle,
     format: 'plain',
-    sections: reply.pages.map((text, i) => ({ text: joinLines(text), page: i + 1 })),
+    sections: reply.pages.map((text, i) => ({ text: joinPdfLines(text), page: i + 1 })),
   };
 }
 
@@ -66,24 +67,4 @@ function runWorker(bytes: Uint8Array, timeoutMs: number): Promise<WorkerReply> {
     clearTimeout(timer);
     void worker.terminate();
   });
-}
-
-/**
- * pdf.js gives one line per text run: lines are joined with spaces (a hyphen at a line's end joins the word) and a
- * blank line ends a paragraph.
- */
-function joinLines(text: string): string {
-  const lines = text.split('\n').map((l) => l.trim());
-  let out = '';
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
-    if (!line) {
-      if (!out.endsWith('\n\n') && out) out += '\n\n';
-      continue;
-    }
-    if (!out || out.endsWith('\n\n')) out += line;
-    else if (/[A-Za-z]-$/.test(out)) out = out.slice(0, -1) + line;
-    else out += ` ${line}`;
-  }
-  return out.trim();
 }
