@@ -3,6 +3,7 @@
  */
 import { renderMarkdown } from '../../apps/web/src/markdown/render-markdown';
 
+// Type-checked with the web page (apps/web/tsconfig.json: DOM types), not with the server code.
 // Finding 3: DOMPurify kept `<img src="https://…">` from Markdown `![](…)`: a poisoned document could make the model
 // emit an image URL carrying the question, and the browser would fetch it without anyone clicking anything.
 

@@ -41,8 +41,9 @@ describe('finding 1: regular-expression denial of service', () => {
 
   it('chunks a long paragraph of tab runs (the sentence splitter) in linear time', () => {
     const chunker = new TokenChunker(new WordTokenizer(), { chunkTokens: 20, overlapTokens: 5 });
-    // Over the budget, so the paragraph is split into sentences; tabs with no newline were quadratic.
-    const paragraph = `${Array.from({ length: 30 }, (_, i) => `word${i}.`).join(' ')}${'\t'.repeat(60_000)}x`;
+    // Over the budget, so the paragraph is split into sentences; a run of tabs not after a sentence end and with no
+    // newline was scanned again from each of its positions (6 s for 60,000 tabs).
+    const paragraph = `${Array.from({ length: 30 }, (_, i) => `word${i}.`).join(' ')} and more${'\t'.repeat(60_000)}x`;
     const { ms } = timed(() => chunker.chunk({ title: 'T', format: 'plain', sections: [{ text: paragraph }] }));
     expect(ms).toBeLessThan(500);
   });
@@ -74,13 +75,13 @@ describe('finding 1: regular-expression denial of service', () => {
 
 describe('finding 1, everywhere: every regex in the code is checked for super-linear backtracking', () => {
   // recheck (https://makenowjust-labs.github.io/recheck/) decides, per regex, whether an input can make V8's
-  // backtracking matcher take polynomial or exponential time, and gives that input. Its pure-JS backend runs anywhere.
+  // backtracking matcher take polynomial or exponential time, and gives that input. Its JavaScript build runs anywhere (no JVM or native binary needed).
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { checkSync } = require('recheck') as typeof import('recheck');
   const { literals, dynamic } = regexInventory();
 
   it('finds the regexes to check (the inventory works)', () => {
-    expect(literals.length).toBeGreaterThan(50);
+    expect(literals.length).toBeGreaterThan(30);
     expect(literals.some((r) => r.where.startsWith('apps/gateway/src/documents/'))).toBe(true);
   });
 
@@ -88,7 +89,7 @@ describe('finding 1, everywhere: every regex in the code is checked for super-li
     const vulnerable: string[] = [];
     for (const regex of literals) {
       // g and y change where matching starts, not how a match backtracks.
-      const result = checkSync(regex.source, regex.flags.replace(/[gy]/g, ''), { backend: 'pure', timeout: 10_000 });
+      const result = checkSync(regex.source, regex.flags.replace(/[gy]/g, ''), { timeout: 10_000 });
       if (result.status !== 'safe') vulnerable.push(`${regex.where} /${regex.source}/${regex.flags}: ${result.status}${result.status === 'vulnerable' ? ` (${result.complexity.type}; attack ${result.attack.pattern})` : ''}`);
     }
     expect(vulnerable).toEqual([]);

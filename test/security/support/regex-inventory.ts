@@ -13,11 +13,13 @@ const ROOT = join(__dirname, '../../..');
 
 /** Source folders whose code sees user or document text: every app and library, the web page included. */
 const SCANNED = ['apps', 'libs'];
+/** Test support: reads only the project's own fixtures (Qdrant's OpenAPI document), never user input. */
+const NOT_SCANNED = new Set(['libs/testing']);
 
 function* sourceFiles(dir: string): Generator<string> {
   for (const name of readdirSync(dir)) {
     const path = join(dir, name);
-    if (name === 'node_modules' || name === 'dist') continue;
+    if (name === 'node_modules' || name === 'dist' || NOT_SCANNED.has(relative(ROOT, path))) continue;
     if (statSync(path).isDirectory()) yield* sourceFiles(path);
     else if (/\.tsx?$/.test(name) && !/\.(spec|e2e-spec|medium-spec|security-spec)\.tsx?$/.test(name) && !name.endsWith('.d.ts')) yield path;
   }
