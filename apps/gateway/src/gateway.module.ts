@@ -12,6 +12,13 @@ import { DOCUMENT_REGISTRY, DocumentsService } from './documents/documents.servi
 import { GATEWAY_CONFIG, GatewayConfig, webDirOf } from './gateway.config';
 import { WebClientMiddleware } from './web/web-client.middleware';
 import { RelayExceptionFilter } from './http/relay-exception.filter';
+import { AllowedHosts } from './http/allowed-hosts';
+import { hostCheck } from './http/host-check.middleware';
+import { securityHeaders } from '@relay/runtime';
+import { clientRateLimit } from './rate-limit/client-rate-limit.middleware';
+import { RateLimits } from './rate-limit/rate-limits';
+import { DOCUMENTS_WRITE_POLICY } from './documents/write-policy/documents-write-policy';
+import { TokenOrSameOriginWritePolicy } from './documents/write-policy/token-or-same-origin.policy';
 import { SessionManager } from './session/session-manager';
 import { SessionsController } from './session/sessions.controller';
 import { join } from 'node:path';
@@ -23,11 +30,17 @@ import { join } from 'node:path';
  */
 @Module({})
 export class GatewayModule implements NestModule {
-  constructor(@Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig) {}
+  constructor(
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    private readonly hosts: AllowedHosts,
+    private readonly limits: RateLimits,
+  ) {}
 
   configure(consumer: MiddlewareConsumer): void {
     const web = new WebClientMiddleware(webDirOf(this.config));
-    consumer.apply(web.use.bind(web)).forRoutes('*');
+    // In this order, for every request: refuse a foreign Host (DNS rebinding), set the security headers, count API
+    // calls per client address, then serve the page's files.
+    consumer.apply(hostCheck(this.hosts), securityHeaders(), clientRateLimit(this.limits), web.use.bind(web)).forRoutes('*');
   }
 
   static forRoot(config: GatewayConfig, options: { dataDir: string }): DynamicModule {
@@ -37,6 +50,10 @@ export class GatewayModule implements NestModule {
       controllers: [SessionsController, ChatResponsesHandler, DeadLetterHandler, DocumentsController, DocumentStatusHandler],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
+        { provide: AllowedHosts, useValue: new AllowedHosts({ host: config.HOST, allowedHosts: config.ALLOWED_HOSTS }) },
+        // The floor until sign-in and roles: a later policy class replaces this one line.
+        { provide: DOCUMENTS_WRITE_POLICY, useValue: new TokenOrSameOriginWritePolicy(config.DOCUMENTS_TOKEN) },
+        RateLimits,
         { provide: APP_FILTER, useClass: RelayExceptionFilter },
         SessionManager,
         ChatGateway,

@@ -1,20 +1,15 @@
 import { BusyError, ChatQuery, RelayError, TOPICS } from '@relay/contracts';
 import { InMemorySessionStore, RecordingTopicPublisher } from '@relay/testing';
-import type { GatewayConfig } from '../gateway.config';
+import { gatewayConfigSchema, type GatewayConfig } from '../gateway.config';
 import { SessionManager } from './session-manager';
 
+// Every default, then what these tests depend on.
 const baseConfig: GatewayConfig = {
-  PORT: 3000,
-  HOST: '127.0.0.1',
-  AUTH_SECRET: 'x'.repeat(32),
+  ...gatewayConfigSchema.parse({ AUTH_SECRET: 'x'.repeat(32) }),
   MAX_MESSAGE_CHARS: 20,
   HISTORY_MAX_TURNS: 2,
-  CHAT_RATE_PER_SEC: 5,
-  CHAT_RATE_BURST: 10,
   MAX_DOCUMENT_BYTES: 1024,
   INGEST_TIMEOUT_MS: 1000,
-  DOCUMENTS_TOKEN: '',
-  WEB_DIR: '',
 };
 
 async function setup(config: Partial<GatewayConfig> = {}) {
