@@ -15,3 +15,4 @@ export * from './messages/dead-letter.dto';
 export * from './messages/document-ingest.dto';
 export * from './messages/document-indexed.dto';
 export * from './markdown-heading';
+export * from './http-headers';

@@ -15,6 +15,3 @@ export interface DocumentsWritePolicy {
 }
 
 export const DOCUMENTS_WRITE_POLICY = Symbol('DOCUMENTS_WRITE_POLICY');
-
-/** The header Relay's page sends on every write. A cross-site page cannot add it without a CORS preflight, which Relay never grants. */
-export const SAME_ORIGIN_HEADER = 'x-relay-request';

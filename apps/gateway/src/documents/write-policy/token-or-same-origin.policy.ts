@@ -1,7 +1,6 @@
-import { RelayError } from '@relay/contracts';
+import { RelayError, SAME_ORIGIN_HEADER } from '@relay/contracts';
 import { timingSafeEqual } from 'node:crypto';
 import type { DocumentsWritePolicy, DocumentsWriteRequest } from './documents-write-policy';
-import { SAME_ORIGIN_HEADER } from './documents-write-policy';
 
 /**
  * The floor until there are users and roles:
