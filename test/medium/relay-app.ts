@@ -47,7 +47,7 @@ export async function startMediumRelay(env: Record<string, string> = {}, options
       { provide: VECTOR_STORE, useValue: new InMemoryVectorStore() },
       { provide: KEYWORD_INDEX, useValue: new InMemoryKeywordIndex() },
       { provide: EMBEDDING_TOKENIZER, useValue: new WordTokenizer() },
-      { provide: SESSION_STORE, useValue: new FileSessionStore(join(dataDir, 'sessions')) },
+      { provide: SESSION_STORE, useValue: new FileSessionStore(join(dataDir, 'sessions'), { cacheSize: parseEnv(gatewayConfigSchema, all).SESSION_CACHE_SIZE }) },
     ],
     exports: [EMBEDDER, LLM, PROMPT_TOKENIZER, VECTOR_STORE, KEYWORD_INDEX, EMBEDDING_TOKENIZER, SESSION_STORE],
   })

@@ -18,7 +18,7 @@ export class GatewayAppModule {
         RelayLoggerModule.forRoot({ level: config.common.LOG_LEVEL }),
         ObservabilityModule.forRoot({ auditLogPath: join(dataDir, 'audit', 'audit.jsonl') }),
         TransportModule.forRoot(transport),
-        SessionStoreModule.forRoot({ dataDir }),
+        SessionStoreModule.forRoot({ dataDir, cacheSize: config.gateway.SESSION_CACHE_SIZE }),
         GatewayModule.forRoot(config.gateway, { dataDir }),
       ],
     };

@@ -26,7 +26,7 @@ export class RelayModule {
         RelayLoggerModule.forRoot({ level: config.common.LOG_LEVEL }),
         ObservabilityModule.forRoot({ auditLogPath: join(dataDir, 'audit', 'audit.jsonl') }),
         TransportModule.forRoot(transport),
-        SessionStoreModule.forRoot({ dataDir }),
+        SessionStoreModule.forRoot({ dataDir, cacheSize: config.gateway.SESSION_CACHE_SIZE }),
         VectorStoreModule.forRoot({ dataDir, config: config.vectorStore }),
         KeywordIndexModule.forRoot({ dataDir, bm25: { k1: config.pipeline.RETRIEVER_BM25_K1, b: config.pipeline.RETRIEVER_BM25_B } }),
         EmbeddingsModule.forRoot(config.embeddings),

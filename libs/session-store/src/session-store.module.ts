@@ -8,11 +8,11 @@ import { SESSION_STORE, SessionStore } from './session-store.port';
 @Global()
 @Module({})
 export class SessionStoreModule {
-  static forRoot(options: { dataDir: string }): DynamicModule {
+  static forRoot(options: { dataDir: string; cacheSize?: number }): DynamicModule {
     return {
       module: SessionStoreModule,
       providers: [
-        { provide: SESSION_STORE, useFactory: () => new FileSessionStore(join(options.dataDir, 'sessions')) },
+        { provide: SESSION_STORE, useFactory: () => new FileSessionStore(join(options.dataDir, 'sessions'), { cacheSize: options.cacheSize }) },
         readinessOf<SessionStore>(SESSION_STORE, 'session-store', (store) => ({ ready: store.isReady() })),
       ],
       exports: [SESSION_STORE],
