@@ -31,6 +31,8 @@ export const gatewayConfigSchema = httpConfigSchema.extend({
   PARSE_QUEUE_LIMIT: intVar(16, 0, 10_000),
   /** Most pages of an uploaded PDF (docs.ingest holds at most 100,000 sections). */
   MAX_PDF_PAGES: intVar(2000, 1, 100_000),
+  /** Longest a PDF or HTML upload may take to read before it is refused (its worker thread is stopped). */
+  PARSE_TIMEOUT_MS: intVar(60_000, 100, 600_000),
   /** How long an upload waits for its document to be indexed before answering 202 (still indexing). */
   INGEST_TIMEOUT_MS: intVar(60_000, 100, 3_600_000),
   /** When set, uploading and deleting documents need `Authorization: Bearer <this>`; empty: Relay's own page (or any client sending X-Relay-Request) may. */

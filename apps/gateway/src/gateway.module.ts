@@ -17,6 +17,7 @@ import { hostCheck } from './http/host-check.middleware';
 import { securityHeaders } from '@relay/runtime';
 import { clientRateLimit } from './rate-limit/client-rate-limit.middleware';
 import { RateLimits } from './rate-limit/rate-limits';
+import { ParseQueue } from './documents/parse-queue';
 import { DOCUMENTS_WRITE_POLICY } from './documents/write-policy/documents-write-policy';
 import { TokenOrSameOriginWritePolicy } from './documents/write-policy/token-or-same-origin.policy';
 import { SessionManager } from './session/session-manager';
@@ -54,6 +55,7 @@ export class GatewayModule implements NestModule {
         // The floor until sign-in and roles: a later policy class replaces this one line.
         { provide: DOCUMENTS_WRITE_POLICY, useValue: new TokenOrSameOriginWritePolicy(config.DOCUMENTS_TOKEN) },
         RateLimits,
+        { provide: ParseQueue, useValue: new ParseQueue(config.MAX_CONCURRENT_PARSES, config.PARSE_QUEUE_LIMIT) },
         { provide: APP_FILTER, useClass: RelayExceptionFilter },
         SessionManager,
         ChatGateway,

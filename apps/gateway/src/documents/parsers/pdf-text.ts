@@ -1,19 +1,30 @@
 /**
- * pdf.js gives one line per text run: lines are joined with spaces (a hyphen at a line's end joins the word) and a
- * blank line ends a paragraph.
+ * pdf.js gives one line per text run: lines are joined with spaces (a hyphen after a letter at a line's end joins
+ * the word) and a blank line ends a paragraph. Linear in the page's length: pieces are collected and joined once
+ * (re-testing and re-slicing the growing text for every line made a long page quadratic).
  */
 export function joinPdfLines(text: string): string {
-  const lines = text.split('\n').map((l) => l.trim());
-  let out = '';
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
+  const paragraphs: string[] = [];
+  let paragraph: string[] = [];
+  const endParagraph = () => {
+    if (paragraph.length) paragraphs.push(paragraph.join(''));
+    paragraph = [];
+  };
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
     if (!line) {
-      if (!out.endsWith('\n\n') && out) out += '\n\n';
+      endParagraph();
       continue;
     }
-    if (!out || out.endsWith('\n\n')) out += line;
-    else if (/[A-Za-z]-$/.test(out)) out = out.slice(0, -1) + line;
-    else out += ` ${line}`;
+    const last = paragraph[paragraph.length - 1];
+    if (last === undefined) paragraph.push(line);
+    else if (last.length >= 2 && last.endsWith('-') && isLetter(last[last.length - 2])) {
+      paragraph[paragraph.length - 1] = last.slice(0, -1);
+      paragraph.push(line);
+    } else paragraph.push(` ${line}`);
   }
-  return out.trim();
+  endParagraph();
+  return paragraphs.join('\n\n').trim();
 }
+
+const isLetter = (ch: string) => (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z');
