@@ -18,6 +18,8 @@ import { securityHeaders } from '@relay/runtime';
 import { clientRateLimit } from './rate-limit/client-rate-limit.middleware';
 import { RateLimits } from './rate-limit/rate-limits';
 import { ParseQueue } from './documents/parse-queue';
+import { InteractionAudit } from './audit/interaction-audit';
+import { INTERACTION_JOURNAL_DIR } from './audit/interaction-audit.tokens';
 import { DOCUMENTS_WRITE_POLICY } from './documents/write-policy/documents-write-policy';
 import { TokenOrSameOriginWritePolicy } from './documents/write-policy/token-or-same-origin.policy';
 import { SessionManager } from './session/session-manager';
@@ -57,6 +59,8 @@ export class GatewayModule implements NestModule {
         RateLimits,
         { provide: ParseQueue, useValue: new ParseQueue(config.MAX_CONCURRENT_PARSES, config.PARSE_QUEUE_LIMIT) },
         { provide: APP_FILTER, useClass: RelayExceptionFilter },
+        { provide: INTERACTION_JOURNAL_DIR, useValue: join(options.dataDir, 'audit', 'open') },
+        InteractionAudit,
         SessionManager,
         ChatGateway,
         { provide: DeliveryTracker, useFactory: () => new DeliveryTracker() },
