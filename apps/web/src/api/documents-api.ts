@@ -1,4 +1,5 @@
-import { SAME_ORIGIN_HEADER } from '@relay/contracts';
+// The one file, not the package index: the index would bring zod and every schema into the page's bundle.
+import { SAME_ORIGIN_HEADER } from '../../../../libs/contracts/src/http-headers';
 import { ApiError, readJson, request } from './api-error';
 
 /** A knowledge-base document as GET /api/documents lists it. */
