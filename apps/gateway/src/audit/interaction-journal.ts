@@ -15,6 +15,9 @@ type JournalLine = { open: OpenInteraction } | { close: string };
 /** How often a live journal's file is touched, and how long untouched before another process may take it over. */
 const HEARTBEAT_MS = 10_000;
 const STALE_MS = 60_000;
+/** The journals this process keeps open (tests run several gateways in one process; a real process has one). */
+const LIVE_HERE = new Set<string>();
+
 /** Past this size, and with nothing open, the journal starts over. */
 const COMPACT_BYTES = 1024 * 1024;
 
@@ -42,6 +45,7 @@ export class InteractionJournal {
   async start(): Promise<void> {
     await mkdir(this.dir, { recursive: true });
     this.file = await open(this.path, 'a');
+    LIVE_HERE.add(`${this.id}.jsonl`);
     this.heartbeat = setInterval(() => void utimes(this.path, new Date(), new Date()).catch(() => undefined), HEARTBEAT_MS);
     this.heartbeat.unref();
   }
@@ -61,6 +65,7 @@ export class InteractionJournal {
   /** Stops the heartbeat and removes the journal: called once every open interaction has its record. */
   async stop(): Promise<void> {
     clearInterval(this.heartbeat);
+    LIVE_HERE.delete(`${this.id}.jsonl`);
     await this.chain.catch(() => undefined);
     await this.file?.close().catch(() => undefined);
     this.file = undefined;
@@ -85,7 +90,11 @@ export class InteractionJournal {
       if (name === `${this.id}.jsonl`) continue;
       const path = join(this.dir, name);
       if (!(await this.abandoned(name, path))) continue;
-      const claimed = join(this.dir, `${name.replace(/\.claimed-.*$/, '').replace(/\.jsonl$/, '')}.claimed-${this.id}`);
+      // The journal's own name, without `.jsonl` or an earlier claimer's `.claimed-…` (indexOf: the recheck test found
+      // /\.claimed-.*$/ quadratic).
+      const cut = name.indexOf('.claimed-');
+      const base = (cut === -1 ? name : name.slice(0, cut)).replace(/\.jsonl$/, '');
+      const claimed = join(this.dir, `${base}.claimed-${this.id}`);
       try {
         await rename(path, claimed); // atomic: whoever renames first takes it
         // Fresh again, so no third process takes it from us as stale while we close it.
@@ -106,7 +115,8 @@ export class InteractionJournal {
   private async abandoned(name: string, path: string): Promise<boolean> {
     const [host, pid] = name.split('~');
     if (host === hostname() && Number(pid) > 0 && !name.includes('.claimed-')) {
-      if (Number(pid) === process.pid) return true; // an earlier process that had our pid (a restarted container)
+      // Our pid but not one of our journals: an earlier process that had our pid (a restarted container).
+      if (Number(pid) === process.pid) return !LIVE_HERE.has(name);
       try {
         process.kill(Number(pid), 0);
       } catch (err) {
