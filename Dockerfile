@@ -37,6 +37,9 @@ COPY --from=build /app/models models
 COPY docs docs
 # State lives under DATA_DIR; mount a volume here to keep it.
 ENV DATA_DIR=/data
+# Relay listens on localhost by default; in a container that would be unreachable through a published port. Who can
+# reach it is decided by how the port is published (docker-compose.yml: 127.0.0.1 unless RELAY_PUBLISH_ADDRESS is set).
+ENV HOST=0.0.0.0
 RUN mkdir -p /data && chown node:node /data
 USER node
 EXPOSE 3000

@@ -70,6 +70,9 @@ async function main(): Promise<void> {
     LLM_MAX_TOKENS: String(MAX_TOKENS),
     TRANSPORT_QUEUE_CAPACITY: '1024',
     CHAT_RATE_BURST: '1000',
+    // Every simulated user is a new session from 127.0.0.1: the flood limits per client address must not pace the bench.
+    SESSION_CREATE_BURST: '1000000',
+    CLIENT_RATE_BURST: '1000000',
     TRANSPORT: 'in-process',
   };
   const config = loadRelayConfig(env);

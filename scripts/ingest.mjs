@@ -101,7 +101,7 @@ async function main() {
       const form = new FormData();
       form.append('source', source);
       form.append('file', new Blob([data]), basename(file));
-      const res = await fetch(new URL('/api/documents', args.url), { method: 'POST', body: form, headers: args.token ? { Authorization: `Bearer ${args.token}` } : {} });
+      const res = await fetch(new URL('/api/documents', args.url), { method: 'POST', body: form, headers: { 'X-Relay-Request': '1', ...(args.token ? { Authorization: `Bearer ${args.token}` } : {}) } });
       const body = await res.json().catch(() => ({}));
       if (res.status === 200 && body.unchanged) {
         counts.unchanged++;

@@ -90,6 +90,9 @@ describe('web client in a real browser', () => {
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
+  // Every Content-Security-Policy violation the page reports, in any state below (the policy: docs/security.md).
+  const cspViolations: string[] = [];
+  let cspHeader: string | undefined;
 
   beforeAll(async () => {
     [relay, browser] = await Promise.all([RelayProcess.start(APP_ENV), launchChromium()]);
@@ -97,6 +100,12 @@ describe('web client in a real browser', () => {
     context = await browser.newContext({ viewport: DESKTOP });
     page = await context.newPage();
     page.on('dialog', (dialog) => void dialog.accept());
+    page.on('console', (message) => {
+      if (/Content.Security.Policy/i.test(message.text())) cspViolations.push(message.text());
+    });
+    page.on('response', (res) => {
+      if (res.request().resourceType() === 'document') cspHeader ??= res.headers()['content-security-policy'];
+    });
   }, 180_000);
 
   afterAll(async () => {
@@ -355,6 +364,12 @@ describe('web client in a real browser', () => {
     await page.setViewportSize(DESKTOP);
     await expectAccessible(page, 'desktop, dark');
     await screenshot(page, 'desktop-dark');
+  });
+
+  it('runs under the strict Content-Security-Policy without a single violation in any of these states', () => {
+    expect(cspHeader).toContain("default-src 'self'");
+    expect(cspHeader).toContain("img-src 'self' data:");
+    expect(cspViolations).toEqual([]);
   });
 });
 

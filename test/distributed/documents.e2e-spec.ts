@@ -1,8 +1,12 @@
+import { SAME_ORIGIN_HEADER } from '@relay/contracts';
 import { execFileSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { ChatClient, createSession } from '../support/chat-client';
 import { deleteRelayTopics, startKafka } from '../support/kafka-cluster';
 import { RelayApps, RelayProcess, startRelayApps } from '../support/relay-process';
+
+// Writes carry the header Relay's page sends (finding 2 of issue 11: no cross-site writes).
+const SAME_ORIGIN = { [SAME_ORIGIN_HEADER]: '1' };
 
 // Documents in distributed mode: uploads go over Kafka (docs.ingest), one pipeline replica indexes each into the
 // shared Qdrant, and every replica's retriever finds it, by vector and by keyword (its BM25 index follows
@@ -62,7 +66,7 @@ describe('documents in distributed mode (Kafka + Qdrant)', () => {
   it('indexes an upload once, and every retriever replica cites it; a delete removes it everywhere', async () => {
     const form = new FormData();
     form.append('file', new Blob([FACT]), 'brellingham.md');
-    const res = await fetch(`${gateways[0].baseUrl}/api/documents`, { method: 'POST', body: form });
+    const res = await fetch(`${gateways[0].baseUrl}/api/documents`, { method: 'POST', body: form, headers: SAME_ORIGIN });
     expect(res.status).toBe(201);
     const { document } = (await res.json()) as { document: DocumentBody };
     expect(document).toMatchObject({ status: 'indexed', chunks: 1 });
@@ -71,7 +75,7 @@ describe('documents in distributed mode (Kafka + Qdrant)', () => {
     const asked = await Promise.all([0, 1, 0, 1, 0, 1, 0, 1].map((g) => citationsFor(gateways[g].baseUrl, QUESTION)));
     for (const citations of asked) expect(citations[0]).toMatchObject({ documentId: document.documentId, title: 'Brellingham ferry' });
 
-    const removed = await fetch(`${gateways[1].baseUrl}/api/documents/${document.documentId}`, { method: 'DELETE' });
+    const removed = await fetch(`${gateways[1].baseUrl}/api/documents/${document.documentId}`, { method: 'DELETE', headers: SAME_ORIGIN });
     expect(removed.status).toBe(200);
     const after = await Promise.all([0, 1, 0, 1].map((g) => citationsFor(gateways[g].baseUrl, QUESTION)));
     for (const citations of after) expect(citations.map((c) => c.documentId)).not.toContain(document.documentId);

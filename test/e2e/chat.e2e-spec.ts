@@ -25,7 +25,7 @@ describe('Relay embedded app, end to end', () => {
     const res = await fetch(`${relay.baseUrl}/health/ready`);
     const body = (await res.json()) as { status: string; details: Record<string, { status: string }> };
     expect(res.status).toBe(200);
-    expect(Object.keys(body.details).sort()).toEqual(['embedder', 'keyword-index', 'knowledge-base', 'llm', 'session-store', 'transport', 'vector-store']);
+    expect(Object.keys(body.details).sort()).toEqual(['audit-log', 'embedder', 'keyword-index', 'knowledge-base', 'llm', 'session-store', 'transport', 'vector-store']);
     expect((await fetch(`${relay.baseUrl}/health/live`)).status).toBe(200);
   });
 

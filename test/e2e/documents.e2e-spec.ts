@@ -1,3 +1,4 @@
+import { SAME_ORIGIN_HEADER } from '@relay/contracts';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,6 +7,9 @@ import { promisify } from 'node:util';
 import { minimalPdf } from '../../apps/gateway/src/documents/parsers/minimal-pdf';
 import { ChatClient, createSession } from '../support/chat-client';
 import { RelayProcess } from '../support/relay-process';
+
+// Writes carry the header Relay's page sends (finding 2 of issue 11: no cross-site writes).
+const SAME_ORIGIN = { [SAME_ORIGIN_HEADER]: '1' };
 
 const ROOT = resolve(__dirname, '../..');
 const run = promisify(execFile);
@@ -64,13 +68,13 @@ describe('Documents: upload, answer from them, delete (embedded app, real models
     const form = new FormData();
     form.append('file', new Blob([FACT]), 'quorvex.md');
     form.append('source', 'quorvex.md');
-    const again = await fetch(`${relay.baseUrl}/api/documents`, { method: 'POST', body: form });
+    const again = await fetch(`${relay.baseUrl}/api/documents`, { method: 'POST', body: form, headers: SAME_ORIGIN });
     expect(again.status).toBe(200);
     expect(((await again.json()) as { unchanged: boolean }).unchanged).toBe(true);
 
     const pdf = new FormData();
     pdf.append('file', new Blob([new Uint8Array(minimalPdf([['Page one is about tides.'], ['The Selvarin bridge has 41 arches.']], 'Selvarin'))]), 'selvarin.pdf');
-    const res = await fetch(`${relay.baseUrl}/api/documents`, { method: 'POST', body: pdf });
+    const res = await fetch(`${relay.baseUrl}/api/documents`, { method: 'POST', body: pdf, headers: SAME_ORIGIN });
     expect(res.status).toBe(201);
     const { document } = (await res.json()) as { document: DocumentBody };
     expect(document).toMatchObject({ status: 'indexed', type: 'pdf', title: 'Selvarin' });
@@ -80,7 +84,7 @@ describe('Documents: upload, answer from them, delete (embedded app, real models
   it('refuses a corrupt PDF by name and indexes nothing of it', async () => {
     const form = new FormData();
     form.append('file', new Blob([Buffer.from('%PDF-1.4\nthis is not really a pdf')]), 'broken.pdf');
-    const res = await fetch(`${relay.baseUrl}/api/documents`, { method: 'POST', body: form });
+    const res = await fetch(`${relay.baseUrl}/api/documents`, { method: 'POST', body: form, headers: SAME_ORIGIN });
     expect(res.status).toBe(422);
     const body = (await res.json()) as { error: { code: string; message: string } };
     expect(body.error.code).toBe('CORRUPT_DOCUMENT');
@@ -92,7 +96,7 @@ describe('Documents: upload, answer from them, delete (embedded app, real models
   it('deleting a document removes it from every index: answers no longer cite it', async () => {
     const listed = (await (await fetch(`${relay.baseUrl}/api/documents`)).json()) as { documents: DocumentBody[] };
     const doc = listed.documents.find((d) => d.title === 'Quorvex station')!;
-    const res = await fetch(`${relay.baseUrl}/api/documents/${doc.documentId}`, { method: 'DELETE' });
+    const res = await fetch(`${relay.baseUrl}/api/documents/${doc.documentId}`, { method: 'DELETE', headers: SAME_ORIGIN });
     expect(res.status).toBe(200);
     expect((await fetch(`${relay.baseUrl}/api/documents/${doc.documentId}`)).status).toBe(404);
     const done = await ask(QUESTION);

@@ -26,16 +26,17 @@ export interface MediumRelay {
   embedder: ControllableEmbedder;
   llm: ScriptedLlm;
   transport: InProcessTransport;
+  dataDir: string;
 }
 
 /** The three apps composed as the embedded default composes them, with fake models and a real transport. */
-export async function startMediumRelay(env: Record<string, string> = {}): Promise<MediumRelay> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'relay-medium-'));
+export async function startMediumRelay(env: Record<string, string> = {}, options: { dataDir?: string; auditLogPath?: string; llm?: ScriptedLlm } = {}): Promise<MediumRelay> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'relay-medium-'));
   const all = { AUTH_SECRET: 'medium-secret-medium-secret-medium-secret', SEED_KNOWLEDGE_BASE: 'false', TRANSPORT_RETRY_BASE_MS: '1', ...env };
   const common = parseEnv(commonConfigSchema, all);
   const transport = createInProcessTransport(common);
   const embedder = new ControllableEmbedder();
-  const llm = new ScriptedLlm();
+  const llm = options.llm ?? new ScriptedLlm();
 
   @Global()
   @Module({
@@ -46,7 +47,7 @@ export async function startMediumRelay(env: Record<string, string> = {}): Promis
       { provide: VECTOR_STORE, useValue: new InMemoryVectorStore() },
       { provide: KEYWORD_INDEX, useValue: new InMemoryKeywordIndex() },
       { provide: EMBEDDING_TOKENIZER, useValue: new WordTokenizer() },
-      { provide: SESSION_STORE, useValue: new FileSessionStore(join(dataDir, 'sessions')) },
+      { provide: SESSION_STORE, useValue: new FileSessionStore(join(dataDir, 'sessions'), { cacheSize: parseEnv(gatewayConfigSchema, all).SESSION_CACHE_SIZE }) },
     ],
     exports: [EMBEDDER, LLM, PROMPT_TOKENIZER, VECTOR_STORE, KEYWORD_INDEX, EMBEDDING_TOKENIZER, SESSION_STORE],
   })
@@ -55,7 +56,7 @@ export async function startMediumRelay(env: Record<string, string> = {}): Promis
   const root: DynamicModule = {
     module: class MediumRelayModule {},
     imports: [
-      ObservabilityModule.forRoot({ auditLogPath: join(dataDir, 'audit.jsonl') }),
+      ObservabilityModule.forRoot({ auditLogPath: options.auditLogPath ?? join(dataDir, 'audit.jsonl') }),
       TransportModule.forRoot(transport),
       FakePortsModule,
       GatewayModule.forRoot(parseEnv(gatewayConfigSchema, all), { dataDir }),
@@ -67,5 +68,5 @@ export async function startMediumRelay(env: Record<string, string> = {}): Promis
   app.connectMicroservice({ strategy: transport.server }, { inheritAppConfig: true });
   await app.startAllMicroservices();
   await app.listen(0, '127.0.0.1');
-  return { app, url: (await app.getUrl()).replace('[::1]', '127.0.0.1'), broker: transport.broker, embedder, llm, transport };
+  return { app, url: (await app.getUrl()).replace('[::1]', '127.0.0.1'), broker: transport.broker, embedder, llm, transport, dataDir };
 }

@@ -21,7 +21,7 @@ export class GatewayAppModule {
         ObservabilityModule.forRoot({ auditLogPath: join(dataDir, 'audit', 'audit.jsonl') }),
         TransportModule.forRoot(transport),
         DatabaseModule.forRoot(config.database, { applicationName: 'relay-gateway' }),
-        SessionStoreModule.forRoot({ dataDir, store }),
+        SessionStoreModule.forRoot({ dataDir, store, cacheSize: config.gateway.SESSION_CACHE_SIZE }),
         GatewayModule.forRoot(config.gateway, { dataDir, store }),
       ],
     };

@@ -15,6 +15,16 @@ import { DocumentsService } from './documents/documents.service';
 import { GATEWAY_CONFIG, GatewayConfig, webDirOf } from './gateway.config';
 import { WebClientMiddleware } from './web/web-client.middleware';
 import { RelayExceptionFilter } from './http/relay-exception.filter';
+import { AllowedHosts } from './http/allowed-hosts';
+import { hostCheck } from './http/host-check.middleware';
+import { securityHeaders } from '@relay/runtime';
+import { clientRateLimit } from './rate-limit/client-rate-limit.middleware';
+import { RateLimits } from './rate-limit/rate-limits';
+import { ParseQueue } from './documents/parse-queue';
+import { InteractionAudit } from './audit/interaction-audit';
+import { INTERACTION_JOURNAL_DIR } from './audit/interaction-audit.tokens';
+import { DOCUMENTS_WRITE_POLICY } from './documents/write-policy/documents-write-policy';
+import { TokenOrSameOriginWritePolicy } from './documents/write-policy/token-or-same-origin.policy';
 import { SessionManager } from './session/session-manager';
 import { SessionsController } from './session/sessions.controller';
 import { join } from 'node:path';
@@ -26,11 +36,17 @@ import { join } from 'node:path';
  */
 @Module({})
 export class GatewayModule implements NestModule {
-  constructor(@Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig) {}
+  constructor(
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    private readonly hosts: AllowedHosts,
+    private readonly limits: RateLimits,
+  ) {}
 
   configure(consumer: MiddlewareConsumer): void {
     const web = new WebClientMiddleware(webDirOf(this.config));
-    consumer.apply(web.use.bind(web)).forRoutes('*');
+    // In this order, for every request: refuse a foreign Host (DNS rebinding), set the security headers, count API
+    // calls per client address, then serve the page's files.
+    consumer.apply(hostCheck(this.hosts), securityHeaders(), clientRateLimit(this.limits), web.use.bind(web)).forRoutes('*');
   }
 
   static forRoot(config: GatewayConfig, options: { dataDir: string; store?: DatabaseConfig['STORE'] }): DynamicModule {
@@ -44,7 +60,14 @@ export class GatewayModule implements NestModule {
       controllers: [SessionsController, ChatResponsesHandler, DeadLetterHandler, DocumentsController, DocumentStatusHandler],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
+        { provide: AllowedHosts, useValue: new AllowedHosts({ host: config.HOST, allowedHosts: config.ALLOWED_HOSTS }) },
+        // The floor until sign-in and roles: a later policy class replaces this one line.
+        { provide: DOCUMENTS_WRITE_POLICY, useValue: new TokenOrSameOriginWritePolicy(config.DOCUMENTS_TOKEN) },
+        RateLimits,
+        { provide: ParseQueue, useValue: new ParseQueue(config.MAX_CONCURRENT_PARSES, config.PARSE_QUEUE_LIMIT) },
         { provide: APP_FILTER, useClass: RelayExceptionFilter },
+        { provide: INTERACTION_JOURNAL_DIR, useValue: join(options.dataDir, 'audit', 'open') },
+        InteractionAudit,
         SessionManager,
         ChatGateway,
         { provide: DeliveryTracker, useFactory: () => new DeliveryTracker() },

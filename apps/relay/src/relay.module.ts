@@ -30,7 +30,7 @@ export class RelayModule {
         ObservabilityModule.forRoot({ auditLogPath: join(dataDir, 'audit', 'audit.jsonl') }),
         TransportModule.forRoot(transport),
         DatabaseModule.forRoot(config.database, { applicationName: 'relay' }),
-        SessionStoreModule.forRoot({ dataDir, store }),
+        SessionStoreModule.forRoot({ dataDir, store, cacheSize: config.gateway.SESSION_CACHE_SIZE }),
         VectorStoreModule.forRoot({ dataDir, config: config.vectorStore }),
         KeywordIndexModule.forRoot({ dataDir, bm25: { k1: config.pipeline.RETRIEVER_BM25_K1, b: config.pipeline.RETRIEVER_BM25_B } }),
         EmbeddingsModule.forRoot(config.embeddings),

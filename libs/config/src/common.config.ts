@@ -14,9 +14,12 @@ export const commonConfigSchema = z.object({
 });
 export type CommonConfig = z.infer<typeof commonConfigSchema>;
 
-/** Where an app's HTTP server (the gateway's API, every app's health endpoints) listens. */
+/**
+ * Where an app's HTTP server (the gateway's API, every app's health endpoints) listens. Localhost unless HOST says
+ * otherwise: reaching Relay from other machines is a decision (containers set HOST=0.0.0.0 themselves).
+ */
 export const httpConfigSchema = z.object({
   PORT: intVar(3000, 1, 65_535),
-  HOST: stringVar('0.0.0.0'),
+  HOST: stringVar('127.0.0.1'),
 });
 export type HttpConfig = z.infer<typeof httpConfigSchema>;

@@ -47,7 +47,7 @@ describe('parseEnv', () => {
     expect(config.HISTORY_MAX_TURNS).toBe(0);
     expect(config.AUTH_SECRET).toBe(SECRET);
     expect(config).not.toHaveProperty('HOME');
-    expect(config.HOST).toBe('0.0.0.0');
+    expect(config.HOST).toBe('127.0.0.1');
   });
 
   it.each(['abc', '0', '65536', '80.5', '-1'])('refuses PORT=%s with a ConfigError naming PORT and the value', (port) => {

@@ -7,6 +7,10 @@ export const ERROR_CODES = [
   'UNKNOWN_MESSAGE',
   'UNAUTHORIZED',
   'FORBIDDEN',
+  // A write that a cross-site page could have sent: no documents token and no proof of the same origin (REST 403).
+  'CROSS_SITE_REQUEST',
+  // A Host header that is not one of this server's names (DNS rebinding) (REST 421, Socket.IO handshake refused).
+  'HOST_NOT_ALLOWED',
   'NOT_FOUND',
   'RATE_LIMITED',
   'BUSY',

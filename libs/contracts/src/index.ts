@@ -14,3 +14,5 @@ export * from './messages/chat-control.dto';
 export * from './messages/dead-letter.dto';
 export * from './messages/document-ingest.dto';
 export * from './messages/document-indexed.dto';
+export * from './markdown-heading';
+export * from './http-headers';

@@ -1,6 +1,7 @@
-import { Injectable, OnModuleDestroy } from '@nestjs/common';
-import { createWriteStream, mkdirSync, WriteStream } from 'node:fs';
+import { Injectable, Logger, OnModuleDestroy, Optional } from '@nestjs/common';
+import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { ReadinessRegistry } from './readiness-registry';
 
 export type AuditRecord =
   | {
@@ -19,34 +20,127 @@ export type AuditRecord =
       messageId: string;
       correlationId: string;
       outcome: string;
+      /** Why an interaction ended without an answer (`interrupted`: gateway-stopped or gateway-restarted). */
+      reason?: string;
       finishReason?: string;
       completionTokens?: number;
       citedDocuments?: string[];
       totalMs?: number;
     };
 
+/** Entries kept in memory while the file cannot be written; past this the oldest are dropped (and counted). */
+const MAX_PENDING = 100_000;
+const RETRY_MIN_MS = 500;
+const RETRY_MAX_MS = 30_000;
+
+export interface AuditLogStats {
+  written: number;
+  pending: number;
+  failedWrites: number;
+  dropped: number;
+  lastError?: string;
+}
+
 /**
  * Append-only JSON-lines audit trail of every interaction, kept apart from the operational log so it can be
  * retained and shipped on its own. Holds ids and outcomes, never message text.
+ *
+ * `record` never throws and never blocks: entries are queued and written in batches, each batch flushed to disk
+ * (fdatasync) before the next. A write that fails (full disk, no permission, the path is a folder) is logged, counted
+ * and retried with backoff, keeping the entries (up to MAX_PENDING); readiness reports `audit-log` down meanwhile,
+ * so an orchestrator stops sending traffic to a process that cannot keep its audit trail.
  */
 @Injectable()
 export class AuditLog implements OnModuleDestroy {
-  private stream?: WriteStream;
+  private readonly logger = new Logger('AuditLog');
+  private pending: string[] = [];
+  private file?: FileHandle;
+  private draining?: Promise<void>;
+  private retryTimer?: NodeJS.Timeout;
+  private retryDelayMs = RETRY_MIN_MS;
+  private failing = false;
+  private readonly counters: AuditLogStats = { written: 0, pending: 0, failedWrites: 0, dropped: 0 };
 
-  constructor(private readonly path: string) {}
+  constructor(
+    private readonly path: string,
+    @Optional() readiness?: ReadinessRegistry,
+  ) {
+    readiness?.register({ name: 'audit-log', check: () => ({ ready: !this.failing, details: { ...this.stats() } }) });
+  }
 
   record(entry: AuditRecord): void {
-    this.stream ??= this.open();
-    this.stream.write(`${JSON.stringify({ at: new Date().toISOString(), ...entry })}\n`);
+    this.pending.push(`${JSON.stringify({ at: new Date().toISOString(), ...entry })}\n`);
+    if (this.pending.length > MAX_PENDING) {
+      this.counters.dropped += this.pending.length - MAX_PENDING;
+      this.pending.splice(0, this.pending.length - MAX_PENDING);
+    }
+    if (!this.retryTimer) void this.drain();
+  }
+
+  /** Resolves once everything recorded so far is on disk, or the write failed (then it stays queued for a retry). */
+  async flush(): Promise<void> {
+    while (this.pending.length > 0 || this.draining) {
+      await this.drain();
+      if (this.failing) return;
+    }
+  }
+
+  stats(): AuditLogStats {
+    return { ...this.counters, pending: this.pending.length };
   }
 
   async onModuleDestroy(): Promise<void> {
-    const stream = this.stream;
-    if (stream) await new Promise<void>((resolve) => stream.end(resolve));
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    await this.flush();
+    await this.file?.close().catch(() => undefined);
+    this.file = undefined;
   }
 
-  private open(): WriteStream {
-    mkdirSync(dirname(this.path), { recursive: true });
-    return createWriteStream(this.path, { flags: 'a' });
+  private drain(): Promise<void> {
+    this.draining ??= (async () => {
+      try {
+        while (this.pending.length > 0) {
+          const batch = this.pending;
+          this.pending = [];
+          try {
+            this.file ??= await this.open();
+            await this.file.appendFile(batch.join(''));
+            await this.file.datasync();
+            this.counters.written += batch.length;
+            if (this.failing) this.logger.log({ msg: 'audit log writable again', path: this.path });
+            this.failing = false;
+            this.retryDelayMs = RETRY_MIN_MS;
+          } catch (err) {
+            this.pending = batch.concat(this.pending);
+            this.onFailure(err as Error);
+            return;
+          }
+        }
+      } finally {
+        this.draining = undefined;
+      }
+    })();
+    return this.draining;
+  }
+
+  private onFailure(err: Error): void {
+    this.counters.failedWrites++;
+    this.counters.lastError = err.message;
+    if (!this.failing) this.logger.error({ msg: 'audit log write failed; entries kept and retried', path: this.path, err: err.message, pending: this.pending.length });
+    this.failing = true;
+    void this.file?.close().catch(() => undefined);
+    this.file = undefined;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.drain();
+    }, this.retryDelayMs);
+    this.retryTimer.unref();
+    this.retryDelayMs = Math.min(RETRY_MAX_MS, this.retryDelayMs * 2);
+  }
+
+  private async open(): Promise<FileHandle> {
+    await mkdir(dirname(this.path), { recursive: true });
+    return open(this.path, 'a');
   }
 }

@@ -9,7 +9,7 @@ export class ObservabilityModule {
   static forRoot(options: { auditLogPath: string }): DynamicModule {
     return {
       module: ObservabilityModule,
-      providers: [ReadinessRegistry, { provide: AuditLog, useFactory: () => new AuditLog(options.auditLogPath) }],
+      providers: [ReadinessRegistry, { provide: AuditLog, inject: [ReadinessRegistry], useFactory: (readiness: ReadinessRegistry) => new AuditLog(options.auditLogPath, readiness) }],
       exports: [ReadinessRegistry, AuditLog],
     };
   }

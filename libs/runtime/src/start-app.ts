@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { ConfigError } from '@relay/config';
 import { RelayTransport, RpcErrorsPassthroughFilter } from '@relay/transport';
 import { Logger } from 'nestjs-pino';
+import { securityHeaders } from './security-headers';
 
 /** Runs `load`; on a ConfigError prints which variables are wrong and why, and exits 1 before anything starts. */
 export function loadConfigOrExit<T>(load: () => T): T {
@@ -26,6 +27,8 @@ export async function startApp(options: { name: string; module: DynamicModule; t
   const app = await NestFactory.create(options.module, { bufferLogs: true });
   const logger = app.get(Logger);
   app.useLogger(logger);
+  // Every app's HTTP port (the gateway's API and page, every app's health endpoints) sends the security headers.
+  app.use(securityHeaders());
   // Order matters. init() builds the HTTP routes with the app's own filters (the gateway's REST error mapping) and
   // loads the models; the catch-all RPC filter is added after, so HTTP errors never reach it, and before
   // connectMicroservice, which builds the message handlers with the filters present then: their errors reach the

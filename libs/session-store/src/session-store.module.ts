@@ -13,11 +13,11 @@ import { SESSION_STORE, SessionStore } from './session-store.port';
 @Global()
 @Module({})
 export class SessionStoreModule {
-  static forRoot(options: { dataDir: string; store?: DatabaseConfig['STORE'] }): DynamicModule {
+  static forRoot(options: { dataDir: string; store?: DatabaseConfig['STORE']; cacheSize?: number }): DynamicModule {
     const store: Provider =
       options.store === 'postgres'
         ? { provide: SESSION_STORE, inject: [DATABASE], useFactory: (db: Database) => new PostgresSessionStore(db) }
-        : { provide: SESSION_STORE, useFactory: () => new FileSessionStore(join(options.dataDir, 'sessions')) };
+        : { provide: SESSION_STORE, useFactory: () => new FileSessionStore(join(options.dataDir, 'sessions'), { cacheSize: options.cacheSize }) };
     return {
       module: SessionStoreModule,
       providers: [

@@ -1,7 +1,7 @@
 import { Controller, Logger } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { ChatResponse, Delivered, nowMs, ResponseDone, SERVER_EVENTS, stageTiming, TOPICS } from '@relay/contracts';
-import { AuditLog } from '@relay/observability';
+import { InteractionAudit } from '../audit/interaction-audit';
 import { SessionManager } from '../session/session-manager';
 import { ChatGateway } from './chat.gateway';
 import { DeliveryTracker } from './delivery-tracker';
@@ -17,7 +17,7 @@ export class ChatResponsesHandler {
   constructor(
     private readonly sessions: SessionManager,
     private readonly gateway: ChatGateway,
-    private readonly audit: AuditLog,
+    private readonly interactions: InteractionAudit,
     private readonly tracker: DeliveryTracker,
   ) {}
 
@@ -48,9 +48,8 @@ export class ChatResponsesHandler {
         return this.done(response, body);
       case 'error': {
         // Every gateway tells its own sockets; only the one that accepted the message audits it.
-        const owned = this.sessions.inFlightMessage(messageId) !== undefined;
         await this.sessions.finish(sessionId, messageId, { text: '', error: { code: body.code, message: body.message } });
-        if (owned) this.audit.record({ kind: 'interaction', sessionId, messageId, correlationId: response.correlationId, outcome: `error:${body.code}` });
+        this.interactions.ended(messageId, { outcome: `error:${body.code}` });
         this.gateway.emitToSession(sessionId, SERVER_EVENTS.error, { sessionId, messageId, code: body.code, message: body.message });
         return;
       }
@@ -78,22 +77,18 @@ export class ChatResponsesHandler {
       timings,
     };
     if (!this.tracker.done(event)) return;
-    const owned = this.sessions.inFlightMessage(messageId) !== undefined;
     const details = { moderation: body.moderation, usage: body.usage, model: body.model, timings };
     await this.sessions.finish(sessionId, messageId, { text: body.text, finishReason: body.finishReason, citations: body.citations, details });
     this.gateway.emitToSession(sessionId, SERVER_EVENTS.done, event);
-    if (!owned) return;
-    this.audit.record({
-      kind: 'interaction',
-      sessionId,
-      messageId,
-      correlationId: response.correlationId,
+    // Only the gateway that accepted the message audits it, once.
+    const owned = this.interactions.ended(messageId, {
       outcome: 'answered',
       finishReason: body.finishReason,
       completionTokens: body.usage.completionTokens,
       citedDocuments: body.citations.filter((c) => c.cited).map((c) => c.documentId),
       totalMs: Math.round(timings.totalMs),
     });
+    if (!owned) return;
     this.logger.log({ msg: 'answered', finishReason: body.finishReason, completionTokens: body.usage.completionTokens, totalMs: Math.round(timings.totalMs) });
   }
 }

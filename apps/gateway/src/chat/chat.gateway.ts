@@ -1,4 +1,4 @@
-import { Inject, Logger } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import {
   Ack as AckParam,
   ConnectedSocket,
@@ -26,16 +26,20 @@ import {
 import { CorrelationContext } from '@relay/observability';
 import { randomUUID } from 'node:crypto';
 import type { Namespace, Socket } from 'socket.io';
-import { GATEWAY_CONFIG, GatewayConfig } from '../gateway.config';
 import { SessionManager } from '../session/session-manager';
+import { PLAIN_SECURITY_HEADERS } from '@relay/runtime';
+import type { IncomingMessage } from 'node:http';
+import { AllowedHosts } from '../http/allowed-hosts';
+import { HOST_NOT_ALLOWED_MESSAGE } from '../http/host-check.middleware';
+import { RateLimits } from '../rate-limit/rate-limits';
 import { DeliveryTracker } from './delivery-tracker';
-import { TokenBucket } from './rate-limiter';
 import { parsePayload, toErrorAck } from './socket-errors';
 
 interface SocketData {
   /** The session the handshake token owns. */
   sessionId: string;
-  bucket: TokenBucket;
+  /** The client address its requests are counted under. */
+  client: string;
 }
 
 type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -49,7 +53,8 @@ export const sessionRoom = (sessionId: string) => `session:${sessionId}`;
  * joins its session's room, so an answer reaches every tab of that session. Every event is answered: an ack when
  * the client asked for one, otherwise chat:error for failures.
  */
-@WebSocketGateway({ namespace: CHAT_NAMESPACE, cors: { origin: true }, maxHttpBufferSize: 1_000_000 })
+// No CORS: only Relay's own page (same origin) and non-browser clients connect; see allowRequest below.
+@WebSocketGateway({ namespace: CHAT_NAMESPACE, maxHttpBufferSize: 1_000_000 })
 export class ChatGateway implements OnGatewayInit<ChatNamespace>, OnGatewayConnection<ChatSocket> {
   private readonly logger = new Logger('ChatGateway');
   @WebSocketServer() private namespace!: ChatNamespace;
@@ -57,18 +62,32 @@ export class ChatGateway implements OnGatewayInit<ChatNamespace>, OnGatewayConne
   constructor(
     private readonly sessions: SessionManager,
     private readonly tracker: DeliveryTracker,
-    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    private readonly limits: RateLimits,
+    private readonly hosts: AllowedHosts,
   ) {}
 
   afterInit(namespace: ChatNamespace): void {
+    // Every HTTP request of Engine.IO (handshake, long-polling, WebSocket upgrade) bypasses Express: the Host check
+    // (DNS rebinding reaches /socket.io too), a check that a browser's page is one of ours, and the headers go here.
+    const engine = namespace.server.engine;
+    engine.opts.allowRequest = (req: IncomingMessage, answer: (message: string | null | undefined, allowed: boolean) => void) => {
+      if (!this.hosts.allowsHost(req.headers.host)) return answer(`HOST_NOT_ALLOWED: ${HOST_NOT_ALLOWED_MESSAGE}`, false);
+      const origin = req.headers.origin;
+      if (origin !== undefined && !this.hosts.allowsOrigin(origin)) return answer('CROSS_SITE_REQUEST: connections from pages of other sites are refused.', false);
+      answer(null, true);
+    };
+    engine.on('headers', (headers: Record<string, string>) => Object.assign(headers, PLAIN_SECURITY_HEADERS));
+
     // Refuse a missing or bad token in the handshake: the client sees connect_error, never a half-open socket.
     namespace.use((socket, next) => {
       try {
+        socket.data.client = this.limits.clientOf(socket.handshake.address, socket.handshake.headers['x-forwarded-for']);
+        this.limits.request(socket.data.client);
         socket.data.sessionId = this.sessions.authenticate(socket.handshake.auth?.token);
-        socket.data.bucket = new TokenBucket(this.config.CHAT_RATE_PER_SEC, this.config.CHAT_RATE_BURST);
         next();
       } catch (err) {
-        next(Object.assign(new Error((err as Error).message), { data: { code: 'UNAUTHORIZED' } }));
+        const code = err instanceof RelayError ? err.code : 'UNAUTHORIZED';
+        next(Object.assign(new Error((err as Error).message), { data: { code } }));
       }
     });
   }
@@ -85,12 +104,8 @@ export class ChatGateway implements OnGatewayInit<ChatNamespace>, OnGatewayConne
   @SubscribeMessage(CLIENT_EVENTS.send)
   async send(@ConnectedSocket() socket: ChatSocket, @MessageBody() body: unknown, @AckParam() ack: AckFn<{ messageId: string }>): Promise<void> {
     const response = await this.answer(socket, ack, async (correlationId) => {
-      const limit = socket.data.bucket.take();
-      if (!limit.allowed) {
-        throw new RelayError('RATE_LIMITED', `Too many messages: at most ${this.config.CHAT_RATE_PER_SEC} a second (bursts of ${this.config.CHAT_RATE_BURST}).`, {
-          retryAfterMs: limit.retryAfterMs,
-        });
-      }
+      // Per session, not per socket: a session's sockets share one allowance.
+      this.limits.chatSend(socket.data.sessionId);
       const payload = parsePayload(chatSendSchema, body);
       await this.sessions.authorize(socket.data.sessionId, payload.sessionId);
       return this.sessions.send(payload.sessionId, payload.clientMessageId, payload.text, correlationId);
@@ -146,6 +161,8 @@ export class ChatGateway implements OnGatewayInit<ChatNamespace>, OnGatewayConne
     return CorrelationContext.run({ correlationId, sessionId: socket.data.sessionId }, async (): Promise<Ack<T>> => {
       let response: Ack<T>;
       try {
+        // Every event counts against its client address's limit, before anything else is looked at.
+        this.limits.request(socket.data.client);
         response = { ok: true, ...(await work(correlationId)) };
       } catch (err) {
         const refusal = toErrorAck(err);

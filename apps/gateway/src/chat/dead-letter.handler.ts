@@ -1,8 +1,8 @@
 import { Controller, Logger } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { DEAD_LETTER_HEADERS, SERVER_EVENTS, TOPICS } from '@relay/contracts';
-import { AuditLog } from '@relay/observability';
 import type { TransportRecord } from '@relay/transport';
+import { InteractionAudit } from '../audit/interaction-audit';
 import { SessionManager } from '../session/session-manager';
 import { ChatGateway } from './chat.gateway';
 
@@ -17,7 +17,7 @@ export class DeadLetterHandler {
   constructor(
     private readonly sessions: SessionManager,
     private readonly gateway: ChatGateway,
-    private readonly audit: AuditLog,
+    private readonly interactions: InteractionAudit,
   ) {}
 
   @EventPattern(TOPICS.deadLetters, { stage: 'gateway-dlq', delivery: 'every-replica' })
@@ -33,7 +33,7 @@ export class DeadLetterHandler {
       message: `Your message could not be processed (the ${stage} stage failed). It has been kept for an operator; please try again.`,
     };
     await this.sessions.finish(ids.sessionId, ids.messageId, { text: '', error });
-    this.audit.record({ kind: 'interaction', sessionId: ids.sessionId, messageId: ids.messageId, correlationId: ids.correlationId ?? 'unknown', outcome: `dead-lettered:${stage}` });
+    this.interactions.ended(ids.messageId, { outcome: `dead-lettered:${stage}` });
     this.gateway.emitToSession(ids.sessionId, SERVER_EVENTS.error, { sessionId: ids.sessionId, messageId: ids.messageId, ...error });
   }
 }

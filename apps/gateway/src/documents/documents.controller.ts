@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Req, Res, UseGuards, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Param, Post, Req, Res, UseGuards, UseInterceptors } from '@nestjs/common';
 import { RelayError } from '@relay/contracts';
 import type { Response } from 'express';
 import { z } from 'zod';
@@ -6,6 +6,9 @@ import { DocumentRecord } from './document-registry.port';
 import { DocumentUploadInterceptor, RequestWithDocument } from './document-upload.interceptor';
 import { DocumentsService, IngestOutcome } from './documents.service';
 import { DocumentsWriteGuard } from './documents-write.guard';
+import { GATEWAY_CONFIG, GatewayConfig } from '../gateway.config';
+import { correlationIdFrom } from '@relay/observability';
+import { ParseQueue } from './parse-queue';
 import { parseDocument } from './parsers/document-parser';
 
 const textDocumentSchema = z
@@ -28,7 +31,11 @@ const uploadFieldsSchema = z.object({ source: z.string().trim().min(1).max(2000)
  */
 @Controller('api/documents')
 export class DocumentsController {
-  constructor(private readonly documents: DocumentsService) {}
+  constructor(
+    private readonly documents: DocumentsService,
+    private readonly parses: ParseQueue,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+  ) {}
 
   @Post()
   @UseGuards(DocumentsWriteGuard)
@@ -64,7 +71,8 @@ export class DocumentsController {
     const fields = uploadFieldsSchema.safeParse(body ?? {});
     if (!fields.success) throw new RelayError('INVALID_PAYLOAD', `${file.name}: ${fields.error.issues[0].path.join('.')}: ${fields.error.issues[0].message}`);
     const source = fields.data.source ?? file.name;
-    const parsed = await parseDocument(file.name, file.bytes, source);
+    const limits = { maxPdfPages: this.config.MAX_PDF_PAGES, timeoutMs: this.config.PARSE_TIMEOUT_MS };
+    const parsed = await this.parses.run(() => parseDocument(file.name, file.bytes, source, limits));
     return this.documents.ingest({ source, title: fields.data.title ?? parsed.title, type: parsed.type, format: parsed.format, sections: parsed.sections, bytes: file.bytes.length });
   }
 
@@ -77,7 +85,7 @@ export class DocumentsController {
     const { title, text, source, format } = parsed.data;
     return this.documents.ingest(
       { source: source ?? title, title, type: 'text', format, sections: [{ text }], bytes: Buffer.byteLength(text) },
-      correlationId?.slice(0, 100) || undefined,
+      correlationIdFrom(correlationId),
     );
   }
 }

@@ -1,5 +1,15 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { createEnvelope, DOCUMENT_INGEST_MAX_RECORD_BYTES, DocumentIndexed, DocumentSection, DocumentUpsert, RelayError, TOPICS } from '@relay/contracts';
+import {
+  clipDocumentTitle,
+  createEnvelope,
+  DOCUMENT_INGEST_MAX_RECORD_BYTES,
+  DOCUMENT_SOURCE_MAX_CHARS,
+  DocumentIndexed,
+  DocumentSection,
+  DocumentUpsert,
+  RelayError,
+  TOPICS,
+} from '@relay/contracts';
 import { TopicPublisher } from '@relay/transport';
 import { createHash, randomUUID } from 'node:crypto';
 import { GATEWAY_CONFIG, GatewayConfig } from '../gateway.config';
@@ -57,12 +67,19 @@ export class DocumentsService {
 
   async ingest(input: DocumentInput, correlationId: string = randomUUID()): Promise<IngestOutcome> {
     const source = normalizeSource(input.source);
+    // Checked here, before publishing: a record docs.ingest's schema refuses would go to the dead-letter topic and
+    // leave the upload "indexing" until INGEST_TIMEOUT_MS. A title from a file (H1, <title>, PDF metadata) may be
+    // any length, so it is shortened; a source is what identifies the document, so a longer one is refused.
+    if (source.length > DOCUMENT_SOURCE_MAX_CHARS) {
+      throw new RelayError('INVALID_PAYLOAD', `${source.slice(0, 80)}…: the file name or source is longer than ${DOCUMENT_SOURCE_MAX_CHARS} characters`);
+    }
+    const title = clipDocumentTitle(input.title) || clipDocumentTitle(source);
     const documentId = documentIdFor(source);
-    const contentHash = createHash('sha256').update(JSON.stringify([input.title, input.format, input.sections])).digest('hex');
+    const contentHash = createHash('sha256').update(JSON.stringify([title, input.format, input.sections])).digest('hex');
     const existing = await this.registry.get(documentId);
     if (existing?.contentHash === contentHash && existing.status === 'indexed') return { document: existing, unchanged: true };
 
-    const payload: DocumentUpsert = { type: 'upsert', documentId, title: input.title, source, contentHash, format: input.format, sections: input.sections };
+    const payload: DocumentUpsert = { type: 'upsert', documentId, title, source, contentHash, format: input.format, sections: input.sections };
     // Room for the envelope around the payload.
     if (Buffer.byteLength(JSON.stringify(payload)) + 4096 > DOCUMENT_INGEST_MAX_RECORD_BYTES) {
       throw new RelayError('DOCUMENT_TOO_LARGE', `${source}: its text is larger than the ${DOCUMENT_INGEST_MAX_RECORD_BYTES / 1024 / 1024} MB a docs.ingest record may hold`);
@@ -70,7 +87,7 @@ export class DocumentsService {
     const now = new Date().toISOString();
     const document = await this.registry.put({
       documentId,
-      title: input.title,
+      title,
       source,
       type: input.type,
       contentHash,

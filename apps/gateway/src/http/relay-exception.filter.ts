@@ -9,6 +9,8 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   MESSAGE_TOO_LONG: 413,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
+  CROSS_SITE_REQUEST: 403,
+  HOST_NOT_ALLOWED: 421,
   NOT_FOUND: 404,
   UNKNOWN_SESSION: 404,
   UNKNOWN_MESSAGE: 404,
@@ -21,6 +23,15 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   INDEXING_FAILED: 502,
 };
 
+/** Answers a RelayError as `{ error: { code, message } }` with its status, and Retry-After when it says when to retry. */
+export function writeRelayError(res: Response, err: RelayError): void {
+  const retryAfterMs = err.details.retryAfterMs;
+  if (typeof retryAfterMs === 'number') res.setHeader('Retry-After', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
+  const body: { code: ErrorCode; message: string; retryAfterMs?: number } = { code: err.code, message: err.message };
+  if (typeof retryAfterMs === 'number') body.retryAfterMs = retryAfterMs;
+  res.status(STATUS[err.code] ?? 500).json({ error: body });
+}
+
 /** The REST edge's one place for errors: every failure answers `{ error: { code, message } }` with a fitting status. */
 @Catch()
 export class RelayExceptionFilter implements ExceptionFilter {
@@ -30,10 +41,7 @@ export class RelayExceptionFilter implements ExceptionFilter {
     // Registered app-wide, so it also sees message handlers' errors: those belong to the transport (retry, dead letter).
     if (host.getType() !== 'http') return throwError(() => exception);
     const res = host.switchToHttp().getResponse<Response>();
-    if (exception instanceof RelayError) {
-      res.status(STATUS[exception.code] ?? 500).json({ error: { code: exception.code, message: exception.message } });
-      return;
-    }
+    if (exception instanceof RelayError) return writeRelayError(res, exception);
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const code: ErrorCode = status === 404 ? 'NOT_FOUND' : status < 500 ? 'INVALID_PAYLOAD' : 'INTERNAL';

@@ -1,28 +1,31 @@
 import { BusyError, ChatQuery, RelayError, TOPICS } from '@relay/contracts';
 import { InMemorySessionStore, RecordingTopicPublisher } from '@relay/testing';
-import type { GatewayConfig } from '../gateway.config';
+import { AuditLog } from '@relay/observability';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { InteractionAudit } from '../audit/interaction-audit';
+import { gatewayConfigSchema, type GatewayConfig } from '../gateway.config';
 import { SessionManager } from './session-manager';
 
+// Every default, then what these tests depend on.
 const baseConfig: GatewayConfig = {
-  PORT: 3000,
-  HOST: '127.0.0.1',
-  AUTH_SECRET: 'x'.repeat(32),
+  ...gatewayConfigSchema.parse({ AUTH_SECRET: 'x'.repeat(32) }),
   MAX_MESSAGE_CHARS: 20,
   HISTORY_MAX_TURNS: 2,
-  CHAT_RATE_PER_SEC: 5,
-  CHAT_RATE_BURST: 10,
   MAX_DOCUMENT_BYTES: 1024,
   INGEST_TIMEOUT_MS: 1000,
-  DOCUMENTS_TOKEN: '',
-  WEB_DIR: '',
 };
 
 async function setup(config: Partial<GatewayConfig> = {}) {
   const store = new InMemorySessionStore();
   const publisher = new RecordingTopicPublisher();
-  const manager = new SessionManager(store, publisher, { ...baseConfig, ...config });
+  const dir = mkdtempSync(join(tmpdir(), 'relay-session-manager-'));
+  const audit = new AuditLog(join(dir, 'audit.jsonl'));
+  const interactions = new InteractionAudit(audit, join(dir, 'open'));
+  const manager = new SessionManager(store, publisher, { ...baseConfig, ...config }, interactions);
   const { sessionId, token } = await manager.createSession('user-1');
-  return { store, publisher, manager, sessionId, token };
+  return { store, publisher, manager, sessionId, token, audit, interactions };
 }
 
 async function rejection(promise: Promise<unknown>): Promise<RelayError> {
@@ -276,6 +279,17 @@ describe('SessionManager', () => {
       expect(manager.inFlightMessage(messageId)).toBeUndefined();
       expect((await rejection(manager.authorize(sessionId, sessionId))).code).toBe('UNKNOWN_SESSION');
       expect((await rejection(manager.deleteSession(sessionId, 'corr'))).code).toBe('UNKNOWN_SESSION');
+    });
+
+    it('ends the audit of an answer in flight as session-deleted, once', async () => {
+      const { manager, sessionId, interactions } = await setup();
+      const { messageId } = await manager.send(sessionId, 'c1', 'hello', 'corr');
+      expect(interactions.isOpen(messageId)).toBe(true);
+
+      await manager.deleteSession(sessionId, 'corr-delete');
+
+      expect(interactions.isOpen(messageId)).toBe(false);
+      expect(interactions.ended(messageId, { outcome: 'answered' })).toBe(false); // a late answer records nothing more
     });
 
     it('keeps the details and errors of answers in the history', async () => {

@@ -10,6 +10,7 @@ import {
 import { SESSION_STORE, SessionRecord, SessionStore, StoredMessage } from '@relay/session-store';
 import { TopicPublisher } from '@relay/transport';
 import { randomUUID } from 'node:crypto';
+import { InteractionAudit } from '../audit/interaction-audit';
 import { GATEWAY_CONFIG, GatewayConfig } from '../gateway.config';
 import { SessionTokens } from './session-tokens';
 
@@ -47,6 +48,7 @@ export class SessionManager {
     @Inject(SESSION_STORE) private readonly store: SessionStore,
     private readonly publisher: TopicPublisher,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    private readonly interactions: InteractionAudit,
   ) {
     this.tokens = new SessionTokens(config.AUTH_SECRET);
   }
@@ -101,6 +103,8 @@ export class SessionManager {
     for (const [messageId, message] of this.inFlight) {
       if (message.sessionId !== sessionId) continue;
       this.inFlight.delete(messageId);
+      // Nothing of its answer will be delivered or kept from now on: this is how it ends.
+      this.interactions.ended(messageId, { outcome: 'session-deleted' });
       await this.publisher.publish(TOPICS.control, createEnvelope({ sessionId, messageId, correlationId, payload: { type: 'cancel' } }));
     }
     if (!(await this.store.delete(sessionId))) throw new RelayError('UNKNOWN_SESSION', 'No such session for this token.');
@@ -167,10 +171,13 @@ export class SessionManager {
     });
     this.inFlight.set(messageId, { sessionId, clientMessageId, acceptedAt: nowMs(), nextSeq: 0, acknowledged, markAcknowledged });
     try {
+      // On disk before it is published: whatever happens to this gateway, the message will get its audit record.
+      await this.interactions.accepted({ messageId, sessionId, correlationId });
       // A full queue throws BusyError here: the client hears BUSY and may re-send the same clientMessageId.
       await this.publisher.publish(TOPICS.queries, envelope);
     } catch (err) {
       this.inFlight.delete(messageId);
+      this.interactions.withdrawn(messageId);
       throw err;
     }
     await this.store.rememberClientMessage(sessionId, clientMessageId, messageId);

@@ -1,4 +1,6 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Req } from '@nestjs/common';
+import type { Request } from 'express';
+import { RateLimits } from '../rate-limit/rate-limits';
 import { CorrelationContext } from '@relay/observability';
 import { randomUUID } from 'node:crypto';
 import { HistoryMessage, RelayError } from '@relay/contracts';
@@ -10,11 +12,16 @@ const createSessionSchema = z.object({ userId: z.string().trim().min(1).max(200)
 /** REST side of sessions: create one (with its token) and read its messages. */
 @Controller('api/sessions')
 export class SessionsController {
-  constructor(private readonly sessions: SessionManager) {}
+  constructor(
+    private readonly sessions: SessionManager,
+    private readonly limits: RateLimits,
+  ) {}
 
   @Post()
   @HttpCode(201)
-  async create(@Body() body: unknown): Promise<{ sessionId: string; token: string }> {
+  async create(@Body() body: unknown, @Req() req: Request): Promise<{ sessionId: string; token: string }> {
+    // Every session is a file and a cache entry: their creation is limited per client address.
+    this.limits.sessionCreate(this.limits.clientOf(req.socket.remoteAddress, req.headers['x-forwarded-for']));
     const parsed = createSessionSchema.safeParse(body ?? {});
     if (!parsed.success) throw new RelayError('INVALID_PAYLOAD', `Invalid payload: ${parsed.error.issues[0].message}`);
     return this.sessions.createSession(parsed.data.userId ?? 'anonymous');

@@ -1,4 +1,4 @@
-import type { DocumentSection } from '@relay/contracts';
+import { isFence, markdownHeading, type DocumentSection } from '@relay/contracts';
 import type { EmbeddingTokenizer } from '@relay/embeddings';
 
 export interface ChunkerOptions {
@@ -41,6 +41,9 @@ interface Unit {
 
 /** The fewest text tokens a chunk may have: a heading path so long that it leaves less is shortened instead. */
 const MIN_TEXT_TOKENS = 32;
+
+/** More characters than any tokenizer puts in one token: bounds the search for where to cut an unbroken string. */
+const MAX_CHARS_PER_TOKEN = 64;
 
 /**
  * Cuts a document into chunks that fit the embedding model, counting tokens with the model's own tokenizer: a
@@ -90,8 +93,7 @@ export class TokenChunker {
     const tokens = this.tokenizer.count(paragraph);
     if (tokens <= budget) return [{ text: paragraph, tokens, separator: '\n\n' }];
     const units: Unit[] = [];
-    // Split after sentence ends and at line breaks, keeping what separated the pieces.
-    const parts = paragraph.split(/((?<=[.!?])[ \t]+|[ \t]*\n\s*)/);
+    const parts = splitSentences(paragraph);
     for (let i = 0; i < parts.length; i += 2) {
       const sentence = parts[i].trim();
       if (!sentence) continue;
@@ -133,8 +135,10 @@ export class TokenChunker {
     let rest = word;
     while (rest) {
       // The longest prefix that fits, found by halving: tokens grow with length.
+      // No piece is longer than MAX_CHARS_PER_TOKEN characters a token: searching further would make a long
+      // unbroken string cost its length squared.
       let lo = 1;
-      let hi = rest.length;
+      let hi = Math.min(rest.length, budget * MAX_CHARS_PER_TOKEN);
       while (lo < hi) {
         const mid = Math.ceil((lo + hi) / 2);
         if (this.tokenizer.count(rest.slice(0, mid)) <= budget) lo = mid;
@@ -177,6 +181,41 @@ export class TokenChunker {
   }
 }
 
+/**
+ * A paragraph cut after sentence ends (`.`, `!` or `?` then spaces or tabs) and at line breaks (with the whitespace
+ * around them), as [text, separator, text, separator, …, text]. A scan rather than a regex: a regex for this
+ * (`(?<=[.!?])[ \t]+|[ \t]*\n\s*`) backtracks quadratically on a long run of tabs or spaces.
+ */
+export function splitSentences(paragraph: string): string[] {
+  const parts: string[] = [];
+  let textStart = 0;
+  let i = 0;
+  const isBlank = (ch: string) => ch === ' ' || ch === '\t';
+  while (i < paragraph.length) {
+    const ch = paragraph[i];
+    if (!isBlank(ch) && ch !== '\n') {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < paragraph.length && isBlank(paragraph[j])) j++;
+    const lineBreak = paragraph[j] === '\n';
+    const afterSentence = i > 0 && '.!?'.includes(paragraph[i - 1]);
+    if (!lineBreak && !afterSentence) {
+      i = j;
+      continue;
+    }
+    if (lineBreak) {
+      j++;
+      while (j < paragraph.length && paragraph[j].trim() === '') j++;
+    }
+    parts.push(paragraph.slice(textStart, i), paragraph.slice(i, j));
+    textStart = i = j;
+  }
+  parts.push(paragraph.slice(textStart));
+  return parts;
+}
+
 function markdownBlocks(sections: DocumentSection[]): Block[] {
   const blocks: Block[] = [];
   const path: string[] = [];
@@ -190,14 +229,13 @@ function markdownBlocks(sections: DocumentSection[]): Block[] {
       paragraph = [];
     };
     for (const line of section.text.replace(/\r\n?/g, '\n').split('\n')) {
-      if (/^\s*(```|~~~)/.test(line)) inFence = !inFence;
-      const heading = !inFence && /^(#{1,6})\s+(.*?)\s*#*\s*$/.exec(line);
+      if (isFence(line)) inFence = !inFence;
+      const heading = !inFence && markdownHeading(line);
       if (heading) {
         endParagraph();
         if (current.paragraphs.length) blocks.push(current);
-        const level = heading[1].length;
-        path.length = level - 1;
-        path[level - 1] = heading[2].trim();
+        path.length = heading.level - 1;
+        path[heading.level - 1] = heading.text;
         current = { headings: path.filter(Boolean), page: section.page, paragraphs: [] };
       } else if (!inFence && line.trim() === '') {
         endParagraph();

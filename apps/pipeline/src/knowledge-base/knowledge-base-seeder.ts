@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { firstMarkdownTitle } from '@relay/contracts';
 import { ReadinessRegistry } from '@relay/observability';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -90,7 +91,7 @@ export class KnowledgeBaseSeeder implements OnApplicationBootstrap {
   }
 
   private async index(documentId: string, source: string, fallbackTitle: string, markdown: string): Promise<void> {
-    const title = /^#\s+(.+?)\s*#*\s*$/m.exec(markdown)?.[1] ?? fallbackTitle;
+    const title = firstMarkdownTitle(markdown) ?? fallbackTitle;
     const chunks = this.chunker.chunk({ title, format: 'markdown', sections: [{ text: markdown }] });
     await this.indexer.replace({ documentId, source, chunks });
   }

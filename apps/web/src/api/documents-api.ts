@@ -1,3 +1,5 @@
+// The one file, not the package index: the index would bring zod and every schema into the page's bundle.
+import { SAME_ORIGIN_HEADER } from '../../../../libs/contracts/src/http-headers';
 import { ApiError, readJson, request } from './api-error';
 
 /** A knowledge-base document as GET /api/documents lists it. */
@@ -18,7 +20,11 @@ export interface UploadResult {
   unchanged: boolean;
 }
 
-const auth = (token: string): Record<string, string> => (token ? { authorization: `Bearer ${token}` } : {});
+/**
+ * Headers of every write: the documents token when the user gave one, and always X-Relay-Request, which tells the
+ * gateway the write comes from its own page (another site's page cannot send it without a CORS preflight).
+ */
+const writeHeaders = (token: string): Record<string, string> => ({ [SAME_ORIGIN_HEADER]: '1', ...(token ? { authorization: `Bearer ${token}` } : {}) });
 
 /** The REST side of documents (docs/protocol.md, "Documents over REST"). */
 export const documentsApi = {
@@ -27,7 +33,7 @@ export const documentsApi = {
   },
 
   async delete(documentId: string, token: string): Promise<void> {
-    await readJson(await request(`/api/documents/${encodeURIComponent(documentId)}`, { method: 'DELETE', headers: auth(token) }));
+    await readJson(await request(`/api/documents/${encodeURIComponent(documentId)}`, { method: 'DELETE', headers: writeHeaders(token) }));
   },
 
   /** Multipart upload; XMLHttpRequest because fetch cannot report upload progress. */
@@ -35,7 +41,7 @@ export const documentsApi = {
     return new Promise((resolve, reject) => {
       const xhr = new XMLHttpRequest();
       xhr.open('POST', '/api/documents');
-      for (const [name, value] of Object.entries(auth(token))) xhr.setRequestHeader(name, value);
+      for (const [name, value] of Object.entries(writeHeaders(token))) xhr.setRequestHeader(name, value);
       xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(e.loaded / e.total);
       xhr.onerror = () => reject(new ApiError('NETWORK', `${file.name}: Relay cannot be reached.`));
       xhr.onload = () => {

@@ -3,6 +3,15 @@ import { Marked, type Tokens } from 'marked';
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
+/** An inline raster image: shown, since no request leaves the page for it. SVG is left out (it can carry links). */
+const INLINE_IMAGE = /^data:image\/(png|gif|jpeg|webp);base64,[A-Za-z0-9+/=]+$/;
+
+// However an <img> got into the HTML, one that would fetch something is dropped: the CSP (img-src 'self' data:)
+// blocks remote images too, but a same-origin URL would still reach Relay's own API with what the model chose.
+DOMPurify.addHook('uponSanitizeElement', (node, data) => {
+  if (data.tagName === 'img' && !INLINE_IMAGE.test((node as Element).getAttribute('src') ?? '')) node.parentNode?.removeChild(node);
+});
+
 /** The numbers the current answer may cite; set around each parse (parsing is synchronous). */
 let citable: ReadonlySet<number> = new Set();
 
@@ -12,6 +21,12 @@ const markdown = new Marked({
   renderer: {
     // The model's text is untrusted: raw HTML is shown as text, never interpreted.
     html: ({ text }: Tokens.HTML | Tokens.Tag) => escapeHtml(text),
+    // An image the model wrote would be fetched the moment the answer shows, carrying whatever the model put in its
+    // URL (a poisoned document can ask for the question): it becomes a link the reader sees and may follow.
+    image: ({ href, text }: Tokens.Image) => {
+      if (INLINE_IMAGE.test(href)) return `<img src="${escapeHtml(href)}" alt="${escapeHtml(text)}">`;
+      return `<a href="${escapeHtml(href)}" class="image-link" target="_blank" rel="noopener noreferrer nofollow">${escapeHtml(text || href)} (image)</a>`;
+    },
     // The <pre> scrolls sideways for long lines: focusable, so a keyboard can scroll it too.
     code: ({ text, lang }: Tokens.Code) => {
       const language = (lang ?? '').split(/\s/)[0];

@@ -19,12 +19,25 @@ export const documentSectionSchema = z.object({
 });
 export type DocumentSection = z.infer<typeof documentSectionSchema>;
 
+/** Longest title and source a docs.ingest record carries. */
+export const DOCUMENT_TITLE_MAX_CHARS = 500;
+export const DOCUMENT_SOURCE_MAX_CHARS = 2000;
+
+/** A title cut to what docs.ingest carries, at a word boundary when one is near, marked with an ellipsis. */
+export function clipDocumentTitle(title: string): string {
+  const trimmed = title.trim();
+  if (trimmed.length <= DOCUMENT_TITLE_MAX_CHARS) return trimmed;
+  const cut = trimmed.slice(0, DOCUMENT_TITLE_MAX_CHARS - 1);
+  const space = cut.lastIndexOf(' ');
+  return `${space > DOCUMENT_TITLE_MAX_CHARS - 60 ? cut.slice(0, space) : cut}…`;
+}
+
 /** docs.ingest: index a document (replacing any earlier version of it), or remove it from every index. */
 export const documentUpsertSchema = z.object({
   type: z.literal('upsert'),
   documentId: documentIdSchema,
-  title: z.string().min(1).max(500),
-  source: z.string().min(1).max(2000),
+  title: z.string().min(1).max(DOCUMENT_TITLE_MAX_CHARS),
+  source: z.string().min(1).max(DOCUMENT_SOURCE_MAX_CHARS),
   /** sha256 of the document's text, hex: the same document sent twice is recognised by it. */
   contentHash: z.string().regex(/^[0-9a-f]{64}$/),
   /** markdown: `#` lines are headings (Markdown and HTML uploads); plain: no headings (text files, PDFs). */

@@ -49,7 +49,10 @@ export class OpenAiCompatibleEmbedder implements Embedder, OnModuleInit, OnModul
     private readonly config: EmbeddingsConfig,
     private readonly probe: EmbedderProbeOptions = DEFAULT_PROBE,
   ) {
-    this.baseUrl = config.EMBEDDINGS_BASE_URL.replace(/\/+$/, '');
+    // Trailing slashes dropped by a loop: `/\/+$/` backtracks quadratically on a long run of slashes.
+    let base = config.EMBEDDINGS_BASE_URL;
+    while (base.endsWith('/')) base = base.slice(0, -1);
+    this.baseUrl = base;
     this.probeDelayMs = probe.firstDelayMs;
   }
 

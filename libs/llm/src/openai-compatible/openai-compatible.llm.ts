@@ -61,7 +61,10 @@ export class OpenAiCompatibleLlm implements Llm, OnModuleInit, OnModuleDestroy {
     private readonly config: LlmConfig,
     private readonly probe: ReachabilityProbeOptions = DEFAULT_PROBE,
   ) {
-    this.baseUrl = config.LLM_BASE_URL.replace(/\/+$/, '');
+    // Trailing slashes dropped by a loop: `/\/+$/` backtracks quadratically on a long run of slashes.
+    let base = config.LLM_BASE_URL;
+    while (base.endsWith('/')) base = base.slice(0, -1);
+    this.baseUrl = base;
     this.probeDelayMs = probe.firstDelayMs;
   }
 

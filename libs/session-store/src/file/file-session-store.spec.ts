@@ -83,7 +83,7 @@ describe('FileSessionStore', () => {
   it('knows nothing of an unknown session', async () => {
     const store = new FileSessionStore(dir);
     expect(await store.get('nobody')).toBeUndefined();
-    await expect(store.messages('nobody')).rejects.toThrow(/unknown session/);
+    await expect(store.messages('nobody')).rejects.toMatchObject({ code: 'UNKNOWN_SESSION' });
     // An answer finishing after its session was deleted lands here: ignored, and no file springs up.
     await expect(store.appendMessage('nobody', message(1))).resolves.toBeUndefined();
     expect(readdirSync(dir)).toEqual([]);

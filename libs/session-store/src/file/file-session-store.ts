@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { existsSync, mkdirSync } from 'node:fs';
+import { RelayError } from '@relay/contracts';
+import { constants, existsSync, mkdirSync } from 'node:fs';
 import { appendFile, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SessionRecord, SessionStore, StoredMessage } from '../session-store.port';
@@ -17,8 +18,13 @@ interface SessionState {
   clientMessages: Map<string, string>;
   /** Appends to this session's file run one after another. */
   tail: Promise<void>;
+  /** Appends queued and not yet written: a session is never evicted from the cache while it has some. */
+  pending: number;
   deleted?: boolean;
 }
+
+/** Appending to a session's file never creates it: a file deleted by another gateway on a shared folder stays deleted. */
+const APPEND_EXISTING = constants.O_WRONLY | constants.O_APPEND;
 
 const SESSION_ID = /^[A-Za-z0-9_-]{1,100}$/;
 
@@ -28,13 +34,26 @@ const turnKey = (m: Pick<StoredMessage, 'messageId' | 'role'>) => `${m.role}\u00
 /**
  * The embedded default: one append-only JSON-lines file per session under DATA_DIR/sessions, read back on first
  * use after a restart. Appends are atomic at line granularity, so a crash loses at most the line being written.
+ * At most `cacheSize` sessions (with their history) stay in memory, the least recently used being read from disk
+ * again when next needed, so many sessions cost disk, not memory.
  */
 @Injectable()
 export class FileSessionStore implements SessionStore {
+  // A Map iterates in insertion order: re-inserting on use keeps the least recently used first.
   private readonly cache = new Map<string, SessionState>();
+  private readonly cacheSize: number;
 
-  constructor(private readonly dir: string) {
+  constructor(
+    private readonly dir: string,
+    options: { cacheSize?: number } = {},
+  ) {
     mkdirSync(dir, { recursive: true });
+    this.cacheSize = options.cacheSize ?? 1000;
+  }
+
+  /** Sessions held in memory right now. */
+  cachedSessions(): number {
+    return this.cache.size;
   }
 
   isReady(): boolean {
@@ -42,9 +61,9 @@ export class FileSessionStore implements SessionStore {
   }
 
   async create(session: SessionRecord): Promise<void> {
-    const state: SessionState = { session, messages: [], turns: new Set(), clientMessages: new Map(), tail: Promise.resolve() };
-    this.cache.set(session.sessionId, state);
-    await this.append(state, { type: 'session', ...session });
+    const state: SessionState = { session, messages: [], turns: new Set(), clientMessages: new Map(), tail: Promise.resolve(), pending: 0 };
+    this.remember(session.sessionId, state);
+    await this.append(state, { type: 'session', ...session }, 'a');
   }
 
   async get(sessionId: string): Promise<SessionRecord | undefined> {
@@ -82,7 +101,7 @@ export class FileSessionStore implements SessionStore {
     if (!state || state.deleted) return false;
     state.deleted = true;
     // After the appends already queued, so none of them recreates the file.
-    state.tail = state.tail.then(() => rm(this.pathOf(sessionId), { force: true }));
+    state.tail = state.tail.catch(() => undefined).then(() => rm(this.pathOf(sessionId), { force: true }));
     await state.tail;
     this.cache.delete(sessionId);
     return true;
@@ -90,13 +109,23 @@ export class FileSessionStore implements SessionStore {
 
   private async required(sessionId: string): Promise<SessionState> {
     const state = await this.load(sessionId);
-    if (!state) throw new Error(`unknown session ${sessionId}`);
+    // Deleted (possibly by another gateway) between the caller's check and now: the client hears UNKNOWN_SESSION.
+    if (!state) throw new RelayError('UNKNOWN_SESSION', 'No such session for this token.');
     return state;
   }
 
   private async load(sessionId: string): Promise<SessionState | undefined> {
     const cached = this.cache.get(sessionId);
-    if (cached) return cached;
+    if (cached) {
+      // Deleted meanwhile by another gateway sharing this folder (checked only when nothing of ours is being written).
+      if (cached.pending === 0 && !existsSync(this.pathOf(sessionId))) {
+        cached.deleted = true;
+        this.cache.delete(sessionId);
+        return undefined;
+      }
+      this.remember(sessionId, cached);
+      return cached;
+    }
     // Session ids name files: anything but a plain id is unknown by construction.
     if (!SESSION_ID.test(sessionId)) return undefined;
     const path = this.pathOf(sessionId);
@@ -112,7 +141,7 @@ export class FileSessionStore implements SessionStore {
       }
       if (entry.type === 'session') {
         const { type: _type, ...session } = entry;
-        state = { session, messages: [], turns: new Set(), clientMessages: new Map(), tail: Promise.resolve() };
+        state = { session, messages: [], turns: new Set(), clientMessages: new Map(), tail: Promise.resolve(), pending: 0 };
       } else if (state && entry.type === 'message' && !state.turns.has(turnKey(entry))) {
         // A duplicate line (two processes sharing the folder recorded one turn) is read once, as first written.
         const { type: _type, ...message } = entry;
@@ -122,14 +151,41 @@ export class FileSessionStore implements SessionStore {
         state.clientMessages.set(entry.clientMessageId, entry.messageId);
       }
     }
-    if (state) this.cache.set(sessionId, this.cache.get(sessionId) ?? state);
-    return this.cache.get(sessionId);
+    // Another call may have loaded it while this one read the file: keep the first.
+    const winner = this.cache.get(sessionId) ?? state;
+    if (winner) this.remember(sessionId, winner);
+    return winner;
   }
 
-  private append(state: SessionState, line: LogLine): Promise<void> {
+  /** Puts a session last in the cache's order and evicts the least recently used idle ones beyond cacheSize. */
+  private remember(sessionId: string, state: SessionState): void {
+    this.cache.delete(sessionId);
+    this.cache.set(sessionId, state);
+    if (this.cache.size <= this.cacheSize) return;
+    for (const [id, candidate] of this.cache) {
+      if (this.cache.size <= this.cacheSize) break;
+      // One with writes in flight stays until they are done, so a re-read never misses them.
+      if (candidate.pending === 0 && id !== sessionId) this.cache.delete(id);
+    }
+  }
+
+  private append(state: SessionState, line: LogLine, flag: string | number = APPEND_EXISTING): Promise<void> {
     if (state.deleted) return state.tail;
-    state.tail = state.tail.then(() => appendFile(this.pathOf(state.session.sessionId), `${JSON.stringify(line)}\n`));
-    return state.tail;
+    state.pending++;
+    const path = this.pathOf(state.session.sessionId);
+    // Chained after the previous append whatever became of it: one failed write must not fail every later one.
+    const write = state.tail
+      .catch(() => undefined)
+      .then(() => appendFile(path, `${JSON.stringify(line)}\n`, { flag }))
+      .catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') throw err;
+        // The file is gone: the session was deleted by another gateway sharing this folder.
+        state.deleted = true;
+        if (this.cache.get(state.session.sessionId) === state) this.cache.delete(state.session.sessionId);
+      })
+      .finally(() => void state.pending--);
+    state.tail = write;
+    return write;
   }
 
   private pathOf(sessionId: string): string {

@@ -128,8 +128,12 @@ export class RecordDispatcher {
         },
       });
     } catch (err) {
-      // Nothing else can take it: say so loudly with everything needed to replay it by hand.
-      this.logger.error({ record, err: (err as Error).message }, 'could not publish dead letter');
+      // Nothing else can take it: say so loudly, with what finds the record (its topic, key and ids, still on the
+      // source topic for a replay) but never its value, which holds the user's text and history.
+      this.logger.error(
+        { topic: record.topic, key: record.key, headers: record.headers, valueBytes: Buffer.byteLength(record.value), reason: reason.slice(0, 300), err: (err as Error).message },
+        'could not publish dead letter',
+      );
     }
   }
 }

@@ -1,29 +1,41 @@
 import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import type { ParsedDocument } from './parsed-document';
+import { joinPdfLines } from './pdf-text';
+import { runParserWorker } from './parser-worker';
 
 /**
- * Runs pdf.js (its Node build, an ES module) in a worker thread: parsing a large PDF is seconds of CPU that would
+ * pdf.js (its Node build, an ES module) in a worker thread: parsing a large PDF is seconds of CPU that would
  * otherwise stall every socket of this gateway, and a worker can be stopped when a broken file makes it hang. The
- * worker is plain JavaScript so it runs the same under the app and under the test runner.
+ * page count is checked before any page is read, and a page's text is cut off at `maxPageChars` (a page of a real
+ * document holds a few thousand characters; a crafted one could hold millions).
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 (async () => {
   const pdfjs = await import(workerData.moduleUrl);
   const doc = await pdfjs.getDocument({ data: workerData.bytes, isEvalSupported: false, disableFontFace: true, useSystemFonts: false, verbosity: 0 }).promise;
+  if (doc.numPages > workerData.maxPages) {
+    parentPort.postMessage({ ok: false, name: 'TooManyPages', message: String(doc.numPages) });
+    return;
+  }
   const meta = await doc.getMetadata().catch(() => null);
   const pages = [];
   for (let n = 1; n <= doc.numPages; n++) {
     const page = await doc.getPage(n);
     const content = await page.getTextContent();
-    let text = '';
+    const parts = [];
+    let length = 0;
     for (const item of content.items) {
       if (typeof item.str !== 'string') continue;
-      text += item.str;
-      if (item.hasEOL) text += '\\n';
+      parts.push(item.str);
+      length += item.str.length;
+      if (item.hasEOL) parts.push('\\n');
+      if (length > workerData.maxPageChars) {
+        parentPort.postMessage({ ok: false, name: 'PageTooLong', message: String(n) });
+        return;
+      }
     }
-    pages.push(text);
+    pages.push(parts.join(''));
     page.cleanup();
   }
   const title = meta && meta.info && typeof meta.info.Title === 'string' ? meta.info.Title : '';
@@ -32,58 +44,38 @@ const { parentPort, workerData } = require('node:worker_threads');
 })().catch((err) => parentPort.postMessage({ ok: false, name: err && err.name, message: String((err && err.message) || err) }));
 `;
 
-type WorkerReply = { ok: true; title: string; pages: string[] } | { ok: false; name?: string; message: string };
-
 /** A PDF that pdf.js cannot read; the message says why. */
 export class PdfReadError extends Error {}
 
+/** A PDF larger than Relay takes: more pages than allowed, or a page with more text than any real page holds. */
+export class PdfTooLargeError extends Error {}
+
+export interface PdfLimits {
+  maxPages: number;
+  maxPageChars: number;
+  timeoutMs: number;
+}
+
+export const DEFAULT_PDF_LIMITS: PdfLimits = { maxPages: 2000, maxPageChars: 200_000, timeoutMs: 60_000 };
+
 /** Text per page (1-based), lines kept. The title is the PDF's Title metadata, else the file name. */
-export async function parsePdf(bytes: Uint8Array, fallbackTitle: string, timeoutMs = 60_000): Promise<ParsedDocument> {
-  const reply = await runWorker(bytes, timeoutMs);
-  if (!reply.ok) throw new PdfReadError(reply.name === 'PasswordException' ? 'the PDF is encrypted with a password' : reply.message);
+export async function parsePdf(bytes: Uint8Array, fallbackTitle: string, limits: PdfLimits = DEFAULT_PDF_LIMITS): Promise<ParsedDocument> {
+  const moduleUrl = pathToFileURL(require.resolve('pdfjs-dist/legacy/build/pdf.mjs')).href;
+  // A copy: pdf.js takes ownership of the buffer it is given.
+  const reply = await runParserWorker<{ title: string; pages: string[] }>(
+    WORKER_SOURCE,
+    { moduleUrl, bytes: new Uint8Array(bytes), maxPages: limits.maxPages, maxPageChars: limits.maxPageChars },
+    { timeoutMs: limits.timeoutMs, maxHeapMb: 512 },
+  );
+  if (!reply.ok) {
+    if (reply.name === 'TooManyPages') throw new PdfTooLargeError(`it has ${reply.message} pages; at most MAX_PDF_PAGES (${limits.maxPages}) are read`);
+    if (reply.name === 'PageTooLong') throw new PdfTooLargeError(`page ${reply.message} holds more than ${limits.maxPageChars} characters of text`);
+    throw new PdfReadError(reply.name === 'PasswordException' ? 'the PDF is encrypted with a password' : reply.message);
+  }
   return {
     type: 'pdf',
     title: reply.title.trim() || fallbackTitle,
     format: 'plain',
-    sections: reply.pages.map((text, i) => ({ text: joinLines(text), page: i + 1 })),
+    sections: reply.pages.map((text, i) => ({ text: joinPdfLines(text), page: i + 1 })),
   };
-}
-
-function runWorker(bytes: Uint8Array, timeoutMs: number): Promise<WorkerReply> {
-  const moduleUrl = pathToFileURL(require.resolve('pdfjs-dist/legacy/build/pdf.mjs')).href;
-  // A copy: pdf.js takes ownership of the buffer it is given.
-  const worker = new Worker(WORKER_SOURCE, { eval: true, stdout: true, stderr: true, workerData: { moduleUrl, bytes: new Uint8Array(bytes) }, resourceLimits: { maxOldGenerationSizeMb: 512 } });
-  // pdf.js warns that it cannot render without a canvas package: text needs none, so its output is dropped.
-  worker.stdout.resume();
-  worker.stderr.resume();
-  let timer: NodeJS.Timeout | undefined;
-  return new Promise<WorkerReply>((resolve) => {
-    timer = setTimeout(() => resolve({ ok: false, message: `reading it took longer than ${timeoutMs} ms` }), timeoutMs);
-    worker.once('message', (reply: WorkerReply) => resolve(reply));
-    worker.once('error', (err) => resolve({ ok: false, message: err.message }));
-    worker.once('exit', (code) => resolve({ ok: false, message: `the PDF reader stopped (exit code ${code})` }));
-  }).finally(() => {
-    clearTimeout(timer);
-    void worker.terminate();
-  });
-}
-
-/**
- * pdf.js gives one line per text run: lines are joined with spaces (a hyphen at a line's end joins the word) and a
- * blank line ends a paragraph.
- */
-function joinLines(text: string): string {
-  const lines = text.split('\n').map((l) => l.trim());
-  let out = '';
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
-    if (!line) {
-      if (!out.endsWith('\n\n') && out) out += '\n\n';
-      continue;
-    }
-    if (!out || out.endsWith('\n\n')) out += line;
-    else if (/[A-Za-z]-$/.test(out)) out = out.slice(0, -1) + line;
-    else out += ` ${line}`;
-  }
-  return out.trim();
 }

@@ -1,4 +1,4 @@
-import { TokenBucket } from './rate-limiter';
+import { TokenBucket } from './token-bucket';
 
 function clock(start = 1_000_000) {
   let now = start;

@@ -1,6 +1,6 @@
 /**
- * A token bucket: `ratePerSec` sends a second on average, bursts of up to `burst`. One per socket, so a flood from
- * one client is refused without slowing anyone else.
+ * A token bucket: `ratePerSec` requests a second on average, bursts of up to `burst`. The KeyedRateLimiter keeps one
+ * per key (a session, a client address), so a flood from one of them is refused without slowing anyone else.
  */
 export class TokenBucket {
   private tokens: number;
@@ -13,6 +13,11 @@ export class TokenBucket {
   ) {
     this.tokens = burst;
     this.updatedAt = now();
+  }
+
+  /** When the bucket will be full again if nothing more is taken: from then on it is the same as a new one. */
+  fullAt(): number {
+    return this.updatedAt + ((this.burst - this.tokens) / this.ratePerSec) * 1000;
   }
 
   /** Takes a token if there is one; otherwise says how long until there will be. */

@@ -1,0 +1,98 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { AuditLog, type AuditRecord } from '@relay/observability';
+import { INTERACTION_JOURNAL_DIR } from './interaction-audit.tokens';
+import { InteractionJournal, type OpenInteraction } from './interaction-journal';
+
+type Ending = Omit<Extract<AuditRecord, { kind: 'interaction' }>, 'kind' | 'sessionId' | 'messageId' | 'correlationId'>;
+
+/** How often the gateway looks for journals of dead gateway processes while it runs. */
+const TAKE_OVER_EVERY_MS = 60_000;
+
+/**
+ * Every message this gateway accepts ends with exactly one `interaction` entry in the audit trail:
+ * - answered, failed or dead-lettered: written when that happens, by this gateway (the one that accepted it);
+ * - its session deleted mid-answer: `session-deleted`, at the deletion (nothing is delivered after it);
+ * - this gateway stopping (SIGTERM) before the end: `interrupted` (reason `gateway-stopped`);
+ * - this gateway dying (kill -9, power loss): `interrupted` (reason `gateway-restarted`), written by the next gateway
+ *   process on the same data folder, which finds the dead process's journal (InteractionJournal).
+ * A message counts as accepted once its journal line is on disk, which happens before it is published; the first
+ * ending recorded for it wins and any later one is ignored.
+ */
+@Injectable()
+export class InteractionAudit implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('InteractionAudit');
+  private readonly open = new Map<string, OpenInteraction>();
+  private readonly journal: InteractionJournal;
+  private started?: Promise<void>;
+  private sweep?: NodeJS.Timeout;
+
+  constructor(
+    private readonly audit: AuditLog,
+    @Inject(INTERACTION_JOURNAL_DIR) journalDir: string,
+  ) {
+    this.journal = new InteractionJournal(journalDir);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.start();
+    await this.takeOverAbandoned();
+    this.sweep = setInterval(() => void this.takeOverAbandoned(), TAKE_OVER_EVERY_MS);
+    this.sweep.unref();
+  }
+
+  /** The message is accepted: durably noted before the caller publishes it. */
+  async accepted(interaction: OpenInteraction): Promise<void> {
+    await this.start();
+    this.open.set(interaction.messageId, interaction);
+    await this.journal.opened(interaction);
+  }
+
+  /** It was not published after all (the queue was full): it never entered the pipeline, so it gets no record. */
+  withdrawn(messageId: string): void {
+    if (this.open.delete(messageId)) this.journal.closed(messageId, this.open.size === 0);
+  }
+
+  /** Whether this gateway accepted the message and it has not ended yet. */
+  isOpen(messageId: string): boolean {
+    return this.open.has(messageId);
+  }
+
+  /** Records how the message ended, if this gateway owes its record; false when it was not open here. */
+  ended(messageId: string, ending: Ending): boolean {
+    const interaction = this.open.get(messageId);
+    if (!interaction) return false;
+    this.open.delete(messageId);
+    this.audit.record({ kind: 'interaction', sessionId: interaction.sessionId, messageId, correlationId: interaction.correlationId, ...ending });
+    this.journal.closed(messageId, this.open.size === 0);
+    return true;
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    clearInterval(this.sweep);
+    for (const messageId of [...this.open.keys()]) this.ended(messageId, { outcome: 'interrupted', reason: 'gateway-stopped' });
+    // On disk before the journal goes: with the journal gone, nothing else would write them.
+    await this.audit.flush();
+    if (this.audit.stats().pending === 0) await this.journal.stop();
+  }
+
+  private start(): Promise<void> {
+    this.started ??= this.journal.start();
+    return this.started;
+  }
+
+  private async takeOverAbandoned(): Promise<void> {
+    try {
+      for (const { claimed, open } of await this.journal.takeOverAbandoned()) {
+        for (const i of open) {
+          this.audit.record({ kind: 'interaction', sessionId: i.sessionId, messageId: i.messageId, correlationId: i.correlationId, outcome: 'interrupted', reason: 'gateway-restarted' });
+        }
+        await this.audit.flush();
+        if (this.audit.stats().pending > 0) continue; // not on disk: keep the journal, try again on the next sweep
+        await this.journal.release(claimed);
+        if (open.length) this.logger.warn({ msg: 'closed the interactions of a gateway that stopped without closing them', interrupted: open.length });
+      }
+    } catch (err) {
+      this.logger.error({ msg: 'could not take over abandoned interaction journals', err: (err as Error).message });
+    }
+  }
+}
