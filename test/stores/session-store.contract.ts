@@ -82,9 +82,9 @@ export function sessionStoreContract(s: SessionStoreSubject): void {
     const store = await open();
     for (const id of [randomUUID(), '../etc/passwd', 'a/b', 'x'.repeat(100), 'Ünïcode id']) {
       expect(await store.get(id)).toBeUndefined();
-      await expect(store.messages(id)).rejects.toThrow(/unknown session/);
-      await expect(store.findClientMessage(id, 'c1')).rejects.toThrow(/unknown session/);
-      await expect(store.rememberClientMessage(id, 'c1', 'm1')).rejects.toThrow(/unknown session/);
+      await expect(store.messages(id)).rejects.toMatchObject({ code: 'UNKNOWN_SESSION' });
+      await expect(store.findClientMessage(id, 'c1')).rejects.toMatchObject({ code: 'UNKNOWN_SESSION' });
+      await expect(store.rememberClientMessage(id, 'c1', 'm1')).rejects.toMatchObject({ code: 'UNKNOWN_SESSION' });
       expect(await store.delete(id)).toBe(false);
     }
   });
@@ -165,11 +165,11 @@ export function sessionStoreContract(s: SessionStoreSubject): void {
     expect(await store.delete(gone.sessionId)).toBe(true);
     expect(await store.delete(gone.sessionId)).toBe(false);
     expect(await store.get(gone.sessionId)).toBeUndefined();
-    await expect(store.messages(gone.sessionId)).rejects.toThrow(/unknown session/);
+    await expect(store.messages(gone.sessionId)).rejects.toMatchObject({ code: 'UNKNOWN_SESSION' });
 
     await store.appendMessage(gone.sessionId, answer); // an answer that finished after the delete
     expect(await store.get(gone.sessionId)).toBeUndefined();
-    await expect(store.rememberClientMessage(gone.sessionId, 'c2', 'm2')).rejects.toThrow(/unknown session/);
+    await expect(store.rememberClientMessage(gone.sessionId, 'c2', 'm2')).rejects.toMatchObject({ code: 'UNKNOWN_SESSION' });
 
     expect(await store.get(kept.sessionId)).toEqual(kept);
     expect(await store.messages(kept.sessionId)).toEqual([turn('m1', 'user')]);

@@ -1,3 +1,4 @@
+import { RelayError } from '@relay/contracts';
 import type { SessionRecord, SessionStore, StoredMessage } from '@relay/session-store';
 
 /**
@@ -63,7 +64,7 @@ export class InMemorySessionStore implements SessionStore {
 
   private required<V>(map: Map<string, V>, sessionId: string): V {
     const value = map.get(sessionId);
-    if (value === undefined) throw new Error(`unknown session ${sessionId}`);
+    if (value === undefined) throw new RelayError('UNKNOWN_SESSION', 'No such session for this token.');
     return value;
   }
 }

@@ -1,4 +1,5 @@
 import type { AnswerDetails, Citation, ErrorBody, FinishReason } from '@relay/contracts';
+import { RelayError } from '@relay/contracts';
 import { type Database, jsonbParam, sqlState, withoutNul } from '@relay/database';
 import type { SessionRecord, SessionStore, StoredMessage } from '../session-store.port';
 
@@ -106,8 +107,9 @@ export class PostgresSessionStore implements SessionStore {
   }
 }
 
-function unknownSession(sessionId: string): Error {
-  return new Error(`unknown session ${sessionId}`);
+function unknownSession(_sessionId: string): Error {
+  // The same coded error as the file store, so the gateway answers UNKNOWN_SESSION whichever store is configured.
+  return new RelayError('UNKNOWN_SESSION', 'No such session for this token.');
 }
 
 function toStoredMessage(r: MessageRow): StoredMessage {
