@@ -74,7 +74,7 @@ async function main(): Promise<void> {
   };
   const config = loadRelayConfig(env);
   const quiet = parseEnv(commonConfigSchema, { ...env, LOG_LEVEL: 'silent' });
-  log(`# Relay pipeline benchmark — ${WITH_KAFKA ? 'in-process and Kafka' : 'in-process'}, LLM_MAX_TOKENS=${MAX_TOKENS}, LLM_THREADS=${config.llm.LLM_THREADS}`);
+  log(`# Relay pipeline benchmark — ${WITH_KAFKA ? 'in-process and Kafka' : 'in-process'}, LLM_MAX_TOKENS=${MAX_TOKENS}, LLM_THREADS=${config.llm.LLM_THREADS}, TRANSPORT_CONCURRENCY=${config.common.TRANSPORT_CONCURRENCY}, TRANSPORT_PARTITIONS=${config.common.TRANSPORT_PARTITIONS}`);
 
   // Kafka: the bench's own broker unless KAFKA_BROKERS is given; fresh group names so nothing old is replayed.
   const ownBroker = WITH_KAFKA && !process.env.KAFKA_BROKERS;
@@ -90,8 +90,8 @@ async function main(): Promise<void> {
   };
   const kafkaSettings = WITH_KAFKA ? parseEnv(kafkaConfigSchema, kafkaEnv) : undefined;
   if (kafkaSettings) {
-    const { KAFKA_MAX_WAIT_MS, KAFKA_TOPIC_PARTITIONS, KAFKA_PARTITIONS_CONCURRENTLY, KAFKA_MAX_BUFFERED_PER_PARTITION } = kafkaSettings;
-    log(`Kafka ${kafkaEnv.KAFKA_BROKERS}: KAFKA_MAX_WAIT_MS=${KAFKA_MAX_WAIT_MS} KAFKA_TOPIC_PARTITIONS=${KAFKA_TOPIC_PARTITIONS} KAFKA_PARTITIONS_CONCURRENTLY=${KAFKA_PARTITIONS_CONCURRENTLY} KAFKA_MAX_BUFFERED_PER_PARTITION=${KAFKA_MAX_BUFFERED_PER_PARTITION}`);
+    const { KAFKA_MAX_WAIT_MS, KAFKA_TOPIC_PARTITIONS, KAFKA_MAX_BUFFERED_PER_PARTITION } = kafkaSettings;
+    log(`Kafka ${kafkaEnv.KAFKA_BROKERS}: KAFKA_MAX_WAIT_MS=${KAFKA_MAX_WAIT_MS} KAFKA_TOPIC_PARTITIONS=${KAFKA_TOPIC_PARTITIONS} KAFKA_MAX_BUFFERED_PER_PARTITION=${KAFKA_MAX_BUFFERED_PER_PARTITION}`);
   }
   const result: Record<string, unknown> = { bench: 'pipeline', maxTokens: MAX_TOKENS };
   try {
