@@ -43,12 +43,20 @@ export class ExactVectorStore implements VectorStore, OnModuleInit {
 
   async search(vector: Float32Array, k: number, filter?: VectorSearchFilter): Promise<VectorHit[]> {
     const only = filter?.documentIds && new Set(filter.documentIds);
-    const hits: VectorHit[] = [];
+    // The best k so far, best first, kept by insertion: no object per chunk and no sort of them all, since this runs
+    // for every query on the pipeline's event loop. Among equal scores the chunk met first stays ahead.
+    const best: Array<{ entry: Entry; score: number }> = [];
+    if (k <= 0) return [];
     for (const entry of this.entries.values()) {
       if (only && !only.has(entry.chunk.documentId)) continue;
-      hits.push({ ...entry, score: dot(vector, entry.vector) });
+      const score = dot(vector, entry.vector);
+      if (best.length === k && score <= best[k - 1].score) continue;
+      let i = Math.min(best.length, k - 1);
+      while (i > 0 && best[i - 1].score < score) i--;
+      if (best.length === k) best.pop();
+      best.splice(i, 0, { entry, score });
     }
-    return hits.sort((a, b) => b.score - a.score).slice(0, k);
+    return best.map(({ entry, score }) => ({ chunk: entry.chunk, vector: entry.vector, score }));
   }
 
   async deleteDocument(documentId: string): Promise<number> {
