@@ -6,10 +6,10 @@ export interface EmbeddingWorkerSettings {
   threads: number;
 }
 
-export interface EmbeddingWorkerRequest {
-  id: number;
-  texts: string[];
-}
+export type EmbeddingWorkerRequest =
+  | { type: 'embed'; id: number; texts: string[] }
+  /** Finish what is in hand, then end the thread (ending it mid-run aborts the whole process: see the embedder). */
+  | { type: 'close' };
 
 export type EmbeddingWorkerReply =
   | { type: 'ready'; dimension: number }

@@ -23,11 +23,25 @@ async function main(): Promise<void> {
       return { rows, dims, data: output.data as Float32Array };
     };
     const probe = await embed(['dimension probe']);
+    let inHand = 0;
+    let closing = false;
+    // Only ever between two model runs: the thread must not end while onnxruntime is inside one.
+    const exitIfDone = () => closing && inHand === 0 && process.exit(0);
     port.on('message', (request: EmbeddingWorkerRequest) => {
-      embed(request.texts).then(
-        ({ rows, dims, data }) => reply({ type: 'vectors', id: request.id, rows, dims, data }, [data.buffer as ArrayBuffer]),
-        (err: Error) => reply({ type: 'error', id: request.id, message: err.message }),
-      );
+      if (request.type === 'close') {
+        closing = true;
+        return exitIfDone();
+      }
+      inHand++;
+      embed(request.texts)
+        .then(
+          ({ rows, dims, data }) => reply({ type: 'vectors', id: request.id, rows, dims, data }, [data.buffer as ArrayBuffer]),
+          (err: Error) => reply({ type: 'error', id: request.id, message: err.message }),
+        )
+        .finally(() => {
+          inHand--;
+          exitIfDone();
+        });
     });
     reply({ type: 'ready', dimension: probe.dims });
   } catch (err) {

@@ -16,7 +16,10 @@ interface PendingEmbed {
  *
  * The model runs in a worker thread (embedding-worker.ts): onnxruntime-node computes on the thread that calls it, and
  * on the event loop a batch of queries (or a document being indexed) held up every socket and every other stage while
- * it ran. A worker that dies fails the calls in flight and is started again on the next call.
+ * it ran. A worker that dies fails the calls in flight and is started again on the next call. It is never ended
+ * while the model runs (Worker.terminate or process.exit then abort the whole process from inside onnxruntime,
+ * "terminate called after throwing an instance of 'Napi::Error'"): closing asks it to finish what it holds and
+ * end itself.
  */
 @Injectable()
 export class TransformersJsEmbedder implements Embedder, OnModuleInit, OnModuleDestroy {
@@ -47,8 +50,13 @@ export class TransformersJsEmbedder implements Embedder, OnModuleInit, OnModuleD
 
   async onModuleDestroy(): Promise<void> {
     this.closing = true;
-    const worker = await this.worker?.catch(() => undefined);
-    await worker?.terminate();
+    await this.worker?.catch(() => undefined); // one still loading the model is let finish first
+    const worker = this.running;
+    if (!worker) return;
+    await new Promise<void>((resolve) => {
+      worker.once('exit', () => resolve());
+      worker.postMessage({ type: 'close' });
+    });
   }
 
   isReady(): boolean {
@@ -62,7 +70,7 @@ export class TransformersJsEmbedder implements Embedder, OnModuleInit, OnModuleD
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      worker.postMessage({ id, texts });
+      worker.postMessage({ type: 'embed', id, texts });
     });
   }
 
