@@ -248,6 +248,23 @@ describe('PartitionWorker', () => {
     expect(handler.started).toEqual(['r0', 'r1']);
   });
 
+  it('drops a record delivered again at a position it already holds or handled, within one assignment', async () => {
+    const { sut, handler, commits } = setup();
+    expect(sut.push(record('a', 'r0'), 0n)).toBe(true);
+    expect(sut.push(record('b', 'r1'), 1n)).toBe(true);
+    await settle();
+    await handler.release('r0');
+    expect(commits).toEqual([1n]);
+    expect(sut.push(record('a', 'r0 again'), 0n)).toBe(false); // handled and committed
+    expect(sut.push(record('b', 'r1 again'), 1n)).toBe(false); // still in hand
+    expect(sut.push(record('c', 'r2'), 2n)).toBe(true);
+    await settle();
+    expect(handler.started).toEqual(['r0', 'r1', 'r2']);
+    await handler.release('r1', 'r2');
+    expect(commits.at(-1)).toBe(3n);
+    expect(handler.finished).toEqual(['r0', 'r1', 'r2']);
+  });
+
   it('after a reset commits nothing for records fetched before it, and a record fetched again waits for its earlier copy', async () => {
     const { sut, handler, commits, push, events } = setup({ buffer: { max: 2, pause: () => events.push('pause'), resume: () => events.push('resume') } });
     push(['a', 'r0'], ['b', 'r1']);

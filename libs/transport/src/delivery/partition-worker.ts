@@ -33,6 +33,8 @@ export class PartitionWorker {
   private stopped = false;
   /** Handlers running now (not those still waiting for a slot of the limit). */
   private handling = 0;
+  /** The last position pushed since the partition was (re)assigned. */
+  private lastPosition?: bigint;
   private commitTarget?: bigint;
   private committedTo?: bigint;
   private committing?: Promise<void>;
@@ -56,9 +58,14 @@ export class PartitionWorker {
     return this.paused;
   }
 
-  /** Adds the next record of the partition (positions grow) and starts what may start. */
-  push(record: TransportRecord, position: bigint): void {
-    if (this.stopped) return;
+  /**
+   * Adds the next record of the partition and starts what may start. A position not beyond the last one pushed is a
+   * record delivered again while its first copy is held or already handled: it is dropped (returns false).
+   */
+  push(record: TransportRecord, position: bigint): boolean {
+    if (this.stopped) return false;
+    if (this.lastPosition !== undefined && position <= this.lastPosition) return false;
+    this.lastPosition = position;
     this.queue.push(record, record.key, position);
     const buffer = this.options.buffer;
     if (buffer && !this.paused && this.queue.buffered >= buffer.max) {
@@ -66,6 +73,7 @@ export class PartitionWorker {
       buffer.pause();
     }
     this.startReady();
+    return true;
   }
 
   /**
@@ -74,6 +82,7 @@ export class PartitionWorker {
    */
   reset(): void {
     this.queue.reset();
+    this.lastPosition = undefined;
     this.commitTarget = undefined;
     if (this.paused) {
       this.paused = false;
