@@ -60,6 +60,19 @@ describe('ExactVectorStore', () => {
     }
   });
 
+  it('sees every upsert and delete made after a search', async () => {
+    const store = await open();
+    await store.upsert([{ chunk: chunk('a', 0), vector: v(1, 0) }]);
+    expect((await store.search(v(0, 1), 1))[0].chunk.chunkId).toBe('a#0');
+    await store.upsert([{ chunk: chunk('b', 0), vector: v(0, 1) }]);
+    expect((await store.search(v(0, 1), 1))[0].chunk.chunkId).toBe('b#0');
+    await store.upsert([{ chunk: chunk('a', 0), vector: v(0.1, 1) }]);
+    // Only its new vector is nearer than b's to this query.
+    expect((await store.search(v(0.2, 1), 1))[0].chunk.chunkId).toBe('a#0');
+    await store.deleteDocument('b');
+    expect((await store.search(v(0, 1), 5)).map((h) => h.chunk.chunkId)).toEqual(['a#0']);
+  });
+
   it('is ready only once loaded, and starts empty without a file', async () => {
     const store = new ExactVectorStore(path);
     expect(store.isReady()).toBe(false);
