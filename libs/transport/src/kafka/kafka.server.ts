@@ -245,7 +245,12 @@ export class KafkaServer extends Server implements CustomTransportStrategy {
     if (i >= 0) this.consumers.splice(i, 1);
     this.limits.delete(consumer);
     this.consumerIds.delete(consumer);
-    for (const [key, w] of this.work) if (w.consumer === consumer) this.work.delete(key);
+    for (const [key, w] of this.work) {
+      if (w.consumer !== consumer) continue;
+      // What it fetched and did not start comes again through the consumer that replaces it.
+      w.worker.stop();
+      this.work.delete(key);
+    }
   }
 
   private enqueue(consumer: Consumer, { topic, partition, message }: EachMessagePayload, target: DeliveryTarget | undefined): void {
