@@ -30,11 +30,6 @@ export class KeyOrderedPartition<R> {
     return this.pending.length;
   }
 
-  /** Records that may be taken now. */
-  get readyCount(): number {
-    return this.ready.length;
-  }
-
   push(record: R, key: string, position: bigint): PartitionEntry<R> {
     const last = this.pending[this.pending.length - 1];
     if (last && position <= last.position) throw new Error(`position ${position} does not follow ${last.position}`);

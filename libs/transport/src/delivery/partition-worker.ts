@@ -49,15 +49,6 @@ export class PartitionWorker {
     return this.queue.buffered;
   }
 
-  /** Handlers running now. */
-  get active(): number {
-    return this.handling;
-  }
-
-  get isPaused(): boolean {
-    return this.paused;
-  }
-
   /**
    * Adds the next record of the partition and starts what may start. A position not beyond the last one pushed is a
    * record delivered again while its first copy is held or already handled: it is dropped (returns false).
