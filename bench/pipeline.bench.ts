@@ -12,7 +12,7 @@ import { io } from 'socket.io-client';
 import { loadRelayConfig } from '../apps/relay/src/relay.config';
 import { RelayModule } from '../apps/relay/src/relay.module';
 import { percentile, round, summary } from './stats';
-import { measureEmbedderOnly, measurePipelineThroughput } from './pipeline-throughput';
+import { measurePipelineThroughput } from './pipeline-throughput';
 import { measureTransportOverhead } from './transport-overhead';
 
 // npm run bench:pipeline [-- --transport kafka --levels 1,16,64 --kafka-levels 1,16 --max-tokens 48 --hops 5000
@@ -77,7 +77,7 @@ async function main(): Promise<void> {
   };
   const config = loadRelayConfig(env);
   const quiet = parseEnv(commonConfigSchema, { ...env, LOG_LEVEL: 'silent' });
-  log(`# Relay pipeline benchmark — ${WITH_KAFKA ? 'in-process and Kafka' : 'in-process'}, LLM_MAX_TOKENS=${MAX_TOKENS}, LLM_THREADS=${config.llm.LLM_THREADS}`);
+  log(`# Relay pipeline benchmark — ${WITH_KAFKA ? 'in-process and Kafka' : 'in-process'}, LLM_MAX_TOKENS=${MAX_TOKENS}, LLM_THREADS=${config.llm.LLM_THREADS}, TRANSPORT_CONCURRENCY=${config.common.TRANSPORT_CONCURRENCY}, TRANSPORT_PARTITIONS=${config.common.TRANSPORT_PARTITIONS}`);
 
   // Kafka: the bench's own broker unless KAFKA_BROKERS is given; fresh group names so nothing old is replayed.
   const ownBroker = WITH_KAFKA && !process.env.KAFKA_BROKERS;
@@ -93,8 +93,8 @@ async function main(): Promise<void> {
   };
   const kafkaSettings = WITH_KAFKA ? parseEnv(kafkaConfigSchema, kafkaEnv) : undefined;
   if (kafkaSettings) {
-    const { KAFKA_MAX_WAIT_MS, KAFKA_TOPIC_PARTITIONS, KAFKA_PARTITIONS_CONCURRENTLY, KAFKA_MAX_BUFFERED_PER_PARTITION } = kafkaSettings;
-    log(`Kafka ${kafkaEnv.KAFKA_BROKERS}: KAFKA_MAX_WAIT_MS=${KAFKA_MAX_WAIT_MS} KAFKA_TOPIC_PARTITIONS=${KAFKA_TOPIC_PARTITIONS} KAFKA_PARTITIONS_CONCURRENTLY=${KAFKA_PARTITIONS_CONCURRENTLY} KAFKA_MAX_BUFFERED_PER_PARTITION=${KAFKA_MAX_BUFFERED_PER_PARTITION}`);
+    const { KAFKA_MAX_WAIT_MS, KAFKA_TOPIC_PARTITIONS, KAFKA_MAX_BUFFERED_PER_PARTITION } = kafkaSettings;
+    log(`Kafka ${kafkaEnv.KAFKA_BROKERS}: KAFKA_MAX_WAIT_MS=${KAFKA_MAX_WAIT_MS} KAFKA_TOPIC_PARTITIONS=${KAFKA_TOPIC_PARTITIONS} KAFKA_MAX_BUFFERED_PER_PARTITION=${KAFKA_MAX_BUFFERED_PER_PARTITION}`);
   }
   const result: Record<string, unknown> = { bench: 'pipeline', maxTokens: MAX_TOKENS };
   try {
@@ -109,7 +109,8 @@ async function main(): Promise<void> {
     }
     result.transportHopMs = hops;
 
-    // 2. Queries/s through pre-processor → prompt builder at 64 sessions, and the embedder alone as the yardstick.
+    // 2. Queries/s through pre-processor → prompt builder at 64 sessions, against the same app's embedder alone,
+    //    measured just before and after it (so both see the same load on this shared machine).
     const throughput: Record<string, unknown> = {};
     for (const [name, make] of transportsToRun(() => createInProcessTransport(quiet), () => kafkaTransport('bench-pipeline'))) {
       const r = await measurePipelineThroughput(make(), config, QUERIES, PIPELINE_SESSIONS, QUESTIONS);
@@ -117,18 +118,15 @@ async function main(): Promise<void> {
       const stages = Object.fromEntries(
         Object.entries(r.stages).map(([stage, t]) => [stage, { queuedP50: summary(t.queuedMs).p50, handledP50: summary(t.handledMs).p50, handledP99: summary(t.handledMs).p99 }]),
       );
-      throughput[name] = { queriesPerSec: round(r.queriesPerSec), latencyMs: { p50: lat.p50, p99: lat.p99 }, stages };
+      const ratioToEmbedder = round(r.queriesPerSec / r.embedderAlone.queriesPerSec, 3);
+      const embedderAlone = { queriesPerSec: round(r.embedderAlone.queriesPerSec), before: round(r.embedderAlone.before), after: round(r.embedderAlone.after) };
+      const cpuMsPerQuery = { embedderAlone: round(r.cpuMsPerQuery.embedderAlone), pipeline: round(r.cpuMsPerQuery.pipeline) };
+      throughput[name] = { queriesPerSec: round(r.queriesPerSec), latencyMs: { p50: lat.p50, p99: lat.p99 }, stages, embedderAlone, ratioToEmbedder, cpuMsPerQuery };
       log(`\n## Pipeline on ${name}: ${r.queries} queries, ${r.sessions} sessions → ${round(r.queriesPerSec)} queries/s; chat.queries → chat.prompts p50 ${lat.p50} ms, p99 ${lat.p99} ms`);
       log('stage            queued p50 ms   handled p50/p99 ms');
       for (const [stage, st] of Object.entries(stages)) log(`${stage.padEnd(16)} ${String(st.queuedP50).padEnd(15)} ${st.handledP50} / ${st.handledP99}`);
-    }
-    const embedderOnly = await measureEmbedderOnly(config.embeddings, QUERIES, PIPELINE_SESSIONS, QUESTIONS);
-    throughput.embedderOnly = { queriesPerSec: round(embedderOnly.queriesPerSec) };
-    log(`Embedder alone, same queries, ${PIPELINE_SESSIONS} callers: ${round(embedderOnly.queriesPerSec)} queries/s`);
-    for (const name of Object.keys(throughput).filter((n) => n !== 'embedderOnly')) {
-      const ratio = round((throughput[name] as { queriesPerSec: number }).queriesPerSec / embedderOnly.queriesPerSec, 3);
-      (throughput[name] as Record<string, unknown>).ratioToEmbedder = ratio;
-      log(`${name}: pipeline ÷ embedder alone = ${ratio}`);
+      log(`Embedder alone, same queries, ${PIPELINE_SESSIONS} callers, just before / after: ${embedderAlone.before} / ${embedderAlone.after} queries/s`);
+      log(`${name}: pipeline ÷ embedder alone = ${ratioToEmbedder}; CPU of this process per query: embedder alone ${cpuMsPerQuery.embedderAlone} ms, pipeline ${cpuMsPerQuery.pipeline} ms`);
     }
     result.pipelineThroughput = throughput;
 

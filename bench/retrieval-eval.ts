@@ -57,6 +57,7 @@ async function main(): Promise<void> {
   const corpusEmbedSeconds = round((performance.now() - embedStarted) / 1000, 1);
   log(`corpus vectors ready in ${corpusEmbedSeconds} s (cache key ${key})`);
   const queryVectors = await embedder.embed(dataset.queries.map((q) => q.text));
+  await embedder.onModuleDestroy(); // its worker thread would keep the process alive
 
   const work = mkdtempSync(join(tmpdir(), 'relay-eval-'));
   try {

@@ -182,6 +182,7 @@ async function corpus(work: string) {
   const titles = [...new Set(items.map((c) => c.chunk.title))];
   const queryVectors: Float32Array[] = [];
   for (let i = 0; i < titles.length; i += 32) queryVectors.push(...(await embedder.embed(titles.slice(i, i + 32))));
+  await embedder.onModuleDestroy(); // its worker thread would keep the process alive
   log(`corpus: ${items.length} chunks of ${kbDir}, ${titles.length} title queries, embedded in ${round(seconds(t))} s`);
 
   const asSet = (vs: Float32Array[]): VectorSet => {

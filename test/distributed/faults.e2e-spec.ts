@@ -31,8 +31,8 @@ describe('distributed mode: faults on a real broker', () => {
     const env = {
       TRANSPORT: 'kafka',
       KAFKA_BROKERS: brokers,
-      // The default: a partition's records are handled in order, so partitions bound how many prompts an LLM worker
-      // generates at once (6 of 12 each, LLM_PARALLEL below).
+      // The default. Each LLM worker takes every prompt of the partitions it holds (up to TRANSPORT_CONCURRENCY) and
+      // generates LLM_PARALLEL (below) of them at once, whatever the number of partitions.
       KAFKA_TOPIC_PARTITIONS: '12',
       // A dead replica's partitions move to the survivors once its session times out.
       KAFKA_SESSION_TIMEOUT_MS: '6000',

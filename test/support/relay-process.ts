@@ -41,10 +41,12 @@ export class RelayProcess {
     env: Record<string, string> = {},
     dataDir = mkdtempSync(join(tmpdir(), 'relay-e2e-')),
     entry = 'apps/relay/src/main.js',
+    /** `live`: return once the process answers /health/live, before it is ready (models loaded, knowledge base indexed). */
+    until: 'ready' | 'live' = 'ready',
   ): Promise<RelayProcess> {
     const relay = new RelayProcess(await freePort(), dataDir, env, entry);
     try {
-      await relay.launch();
+      await relay.launch(until);
     } catch (err) {
       await relay.stop(); // never ready: it must not linger into the next tests
       throw err;
@@ -78,7 +80,7 @@ export class RelayProcess {
     clearTimeout(timer);
   }
 
-  private async launch(): Promise<void> {
+  private async launch(until: 'ready' | 'live' = 'ready'): Promise<void> {
     this.child = spawn(process.execPath, [join(ROOT, 'dist', this.entry)], {
       cwd: ROOT,
       env: {
@@ -101,15 +103,15 @@ export class RelayProcess {
       this.child.stdout!.pipe(file, { end: false });
       this.child.stderr!.pipe(file, { end: false });
     }
-    await this.waitUntilReady(90_000);
+    await this.waitUntilReady(90_000, until);
   }
 
-  private async waitUntilReady(timeoutMs: number): Promise<void> {
+  private async waitUntilReady(timeoutMs: number, until: 'ready' | 'live' = 'ready'): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (this.child?.exitCode !== null) throw new Error(`relay exited (${this.child?.exitCode}):\n${this.output}`);
       try {
-        const res = await fetch(`${this.baseUrl}/health/ready`);
+        const res = await fetch(`${this.baseUrl}/health/${until}`);
         if (res.status === 200) return;
       } catch {
         // not listening yet

@@ -16,7 +16,9 @@ async function bootstrap(): Promise<void> {
     llmWorker: parseEnv(llmWorkerConfigSchema, env),
     kafka: parseEnv(kafkaConfigSchema, env),
   }));
-  const transport = createTransport(config.common, config.kafka, 'llm-worker');
+  // Generation takes at least LLM_PARALLEL prompts at once, whatever partitions it holds (more wait in its queue).
+  const generation = { 'llm-worker': Math.max(config.common.TRANSPORT_CONCURRENCY, config.llm.LLM_PARALLEL) };
+  const transport = createTransport(config.common, config.kafka, 'llm-worker', generation);
   await startApp({ name: 'llm-worker', module: LlmWorkerAppModule.forRoot(config, transport), transport, port: config.http.PORT, host: config.http.HOST });
 }
 

@@ -9,6 +9,8 @@ export const commonConfigSchema = z.object({
   TRANSPORT: enumVar(['in-process', 'kafka'] as const, 'in-process'),
   TRANSPORT_PARTITIONS: intVar(8, 1, 1024),
   TRANSPORT_QUEUE_CAPACITY: intVar(256, 1, 1_000_000),
+  /** Records of different sessions one stage handles at once in a process; one session's records stay one at a time, in order. */
+  TRANSPORT_CONCURRENCY: intVar(64, 1, 10_000),
   TRANSPORT_MAX_ATTEMPTS: intVar(3, 1, 100),
   TRANSPORT_RETRY_BASE_MS: intVar(100, 0, 60_000),
 });

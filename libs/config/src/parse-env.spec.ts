@@ -30,6 +30,7 @@ describe('parseEnv', () => {
       TRANSPORT: 'in-process',
       TRANSPORT_PARTITIONS: 8,
       TRANSPORT_QUEUE_CAPACITY: 256,
+      TRANSPORT_CONCURRENCY: 64,
       TRANSPORT_MAX_ATTEMPTS: 3,
       TRANSPORT_RETRY_BASE_MS: 100,
     });

@@ -5,6 +5,9 @@ import type { Generation, GenerateOptions, Llm } from '@relay/llm';
 export class ScriptedLlm implements Llm {
   readonly modelName = 'scripted';
   readonly prompts: LlmMessage[][] = [];
+  /** Generations running now, and the most that ever ran at once. */
+  running = 0;
+  peakRunning = 0;
 
   constructor(
     private readonly answer = 'Relay answers from your documents [1] quickly and clearly.',
@@ -17,6 +20,15 @@ export class ScriptedLlm implements Llm {
 
   async generate(messages: LlmMessage[], options: GenerateOptions): Promise<Generation> {
     this.prompts.push(messages);
+    this.peakRunning = Math.max(this.peakRunning, ++this.running);
+    try {
+      return await this.stream(options);
+    } finally {
+      this.running--;
+    }
+  }
+
+  private async stream(options: GenerateOptions): Promise<Generation> {
     const words = this.answer.split(/(?<= )/);
     let text = '';
     let produced = 0;

@@ -11,3 +11,4 @@ export * from './kafka/kafka.config';
 export * from './kafka/kafka.server';
 export * from './kafka/kafka.client';
 export * from './delivery/rpc-errors-passthrough.filter';
+export * from './delivery/stage-concurrency';

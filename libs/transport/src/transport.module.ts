@@ -3,6 +3,7 @@ import { ClientProxy, CustomTransportStrategy, Server } from '@nestjs/microservi
 import type { CommonConfig } from '@relay/config';
 import { readinessOf } from '@relay/observability';
 import { RetryPolicy } from './delivery/retry-policy';
+import type { StageConcurrency } from './delivery/stage-concurrency';
 import { InProcessBroker } from './in-process/in-process-broker';
 import { InProcessClient } from './in-process/in-process.client';
 import { InProcessServer } from './in-process/in-process.server';
@@ -29,16 +30,27 @@ export interface RelayTransport {
 /** The embedded default's transport, whose broker tests and benchmarks can reach. */
 export type InProcessTransport = RelayTransport & { broker: InProcessBroker };
 
-export function createInProcessTransport(config: CommonConfig): InProcessTransport {
-  const broker = new InProcessBroker({ partitions: config.TRANSPORT_PARTITIONS, capacity: config.TRANSPORT_QUEUE_CAPACITY });
-  return { kind: 'in-process', broker, server: new InProcessServer(broker, retryPolicyFrom(config)), client: new InProcessClient(broker) };
+/** TRANSPORT_CONCURRENCY for every stage, except where `stages` names a stage's own bound. */
+export const stageConcurrencyFrom = (config: CommonConfig, stages?: Record<string, number>): StageConcurrency => ({
+  default: config.TRANSPORT_CONCURRENCY,
+  stages,
+});
+
+export function createInProcessTransport(config: CommonConfig, stages?: Record<string, number>): InProcessTransport {
+  const concurrency = stageConcurrencyFrom(config, stages);
+  const broker = new InProcessBroker({ partitions: config.TRANSPORT_PARTITIONS, capacity: config.TRANSPORT_QUEUE_CAPACITY, concurrency: concurrency.default });
+  return { kind: 'in-process', broker, server: new InProcessServer(broker, retryPolicyFrom(config), concurrency), client: new InProcessClient(broker) };
 }
 
-/** The transport TRANSPORT names. `app` names the Kafka consumer groups (replicas of one app share a group). */
-export function createTransport(config: CommonConfig, kafka: KafkaConfig | undefined, app: string): RelayTransport {
-  if (config.TRANSPORT === 'in-process') return createInProcessTransport(config);
+/**
+ * The transport TRANSPORT names. `app` names the Kafka consumer groups (replicas of one app share a group);
+ * `stages` gives a stage a concurrency of its own instead of TRANSPORT_CONCURRENCY (the LLM worker's generation).
+ */
+export function createTransport(config: CommonConfig, kafka: KafkaConfig | undefined, app: string, stages?: Record<string, number>): RelayTransport {
+  if (config.TRANSPORT === 'in-process') return createInProcessTransport(config, stages);
   if (!kafka) throw new Error('TRANSPORT=kafka needs the KAFKA_* configuration');
-  return { kind: 'kafka', server: new KafkaServer(kafka, retryPolicyFrom(config), app), client: new KafkaClient(kafka, app) };
+  const server = new KafkaServer(kafka, retryPolicyFrom(config), app, stageConcurrencyFrom(config, stages));
+  return { kind: 'kafka', server, client: new KafkaClient(kafka, app) };
 }
 
 const TRANSPORT = Symbol('TRANSPORT');

@@ -1,6 +1,7 @@
 import type { HistoryTurn, LlmMessage, PromptSource, RetrievedChunk } from '@relay/contracts';
 import { RelayError } from '@relay/contracts';
 import type { PromptTokenizer } from '@relay/llm';
+import { PromptTokenCounter } from './prompt-token-counter';
 
 export const SYSTEM_PROMPT = [
   'You are Relay, an assistant that answers from the numbered sources the user provides.',
@@ -19,6 +20,7 @@ export interface PromptInput {
 export interface BuiltPrompt {
   messages: LlmMessage[];
   sources: PromptSource[];
+  /** The prompt's tokens, summed from its counted parts (within a few tokens of the exact count). */
   promptTokens: number;
   dropped: { historyTurns: number; chunks: number };
 }
@@ -27,16 +29,21 @@ const SNIPPET_CHARS = 300;
 
 /**
  * Builds the prompt: recent history turns, then the retrieved chunks numbered [1]…[k], then the question — all
- * within the model's context minus the answer's budget, measured with the model's own tokenizer and chat template.
+ * within the model's context minus the answer's budget, measured with the model's own tokenizer and chat template
+ * (each passage and turn counted once and remembered: PromptTokenCounter).
  * Whatever does not fit is dropped whole: chunks are taken in rank order and one that does not fit is left out
  * (a smaller, lower-ranked one may still fit); history is cut at the oldest turns.
  */
 export class PromptBuilder {
-  constructor(private readonly tokenizer: PromptTokenizer) {}
+  private readonly counter: PromptTokenCounter;
+
+  constructor(private readonly tokenizer: PromptTokenizer) {
+    this.counter = new PromptTokenCounter(tokenizer);
+  }
 
   build(input: PromptInput): BuiltPrompt {
     const budget = this.tokenizer.contextSize - input.maxTokens;
-    const fits = (messages: LlmMessage[]) => this.tokenizer.countPromptTokens(messages) <= budget;
+    const fits = (messages: LlmMessage[]) => this.counter.fits(messages, budget);
 
     if (!fits(this.assemble([], [], input.question))) {
       throw new RelayError('MESSAGE_TOO_LONG', 'The message is too long for the model to answer; please shorten it.');
@@ -67,7 +74,7 @@ export class PromptBuilder {
         snippet: c.text.length > SNIPPET_CHARS ? `${c.text.slice(0, SNIPPET_CHARS)}…` : c.text,
         score: c.score,
       })),
-      promptTokens: this.tokenizer.countPromptTokens(messages),
+      promptTokens: this.counter.estimate(messages),
       dropped: { historyTurns: input.history.length - kept, chunks: input.chunks.length - included.length },
     };
   }

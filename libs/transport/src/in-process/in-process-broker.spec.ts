@@ -16,28 +16,34 @@ function gate() {
 }
 
 describe('InProcessBroker', () => {
-  it('handles records of one key strictly in order while different partitions run concurrently', async () => {
-    const partitions = 4;
-    const broker = new InProcessBroker({ partitions, capacity: 10_000 });
+  it('handles records of one key strictly in order while different keys run concurrently, even within one partition', async () => {
+    const partitions = 2;
+    const concurrency = 6;
+    const broker = new InProcessBroker({ partitions, capacity: 10_000, concurrency });
     const seen = new Map<string, number[]>();
-    const busyPartitions = new Set<number>();
-    let overlapWithinPartition = false;
+    const busyKeys = new Set<string>();
+    const busyPerPartition = new Map<number, number>();
+    let sameKeyOverlap = false;
+    let maxInOnePartition = 0;
     let concurrent = 0;
     let maxConcurrent = 0;
 
     broker.subscribe('t', 'g', async (r) => {
       const p = partitionOf(r.key, partitions);
-      if (busyPartitions.has(p)) overlapWithinPartition = true;
-      busyPartitions.add(p);
+      if (busyKeys.has(r.key)) sameKeyOverlap = true;
+      busyKeys.add(r.key);
+      busyPerPartition.set(p, (busyPerPartition.get(p) ?? 0) + 1);
+      maxInOnePartition = Math.max(maxInOnePartition, busyPerPartition.get(p)!);
       maxConcurrent = Math.max(maxConcurrent, ++concurrent);
-      // A varying number of event-loop turns, so handlers finish out of publication order across partitions.
+      // A varying number of event-loop turns, so handlers finish out of publication order.
       const [, n] = r.value.split(':').map(Number);
       for (let i = 0; i < ((n * 7 + r.key.length) % 4) + 1; i++) await new Promise<void>((resolve) => setImmediate(resolve));
       const list = seen.get(r.key) ?? [];
       list.push(Number(r.value.split(':')[1]));
       seen.set(r.key, list);
       concurrent--;
-      busyPartitions.delete(p);
+      busyPerPartition.set(p, busyPerPartition.get(p)! - 1);
+      busyKeys.delete(r.key);
     });
 
     const keys = Array.from({ length: 24 }, (_, i) => `session-${i}`);
@@ -50,9 +56,29 @@ describe('InProcessBroker', () => {
 
     expect(seen.size).toBe(keys.length);
     for (const k of keys) expect(seen.get(k)).toEqual(Array.from({ length: perKey }, (_, n) => n));
-    expect(overlapWithinPartition).toBe(false);
-    expect(maxConcurrent).toBeGreaterThan(1);
-    expect(maxConcurrent).toBeLessThanOrEqual(partitions);
+    expect(sameKeyOverlap).toBe(false);
+    // Several sessions of one partition at once: a partition no longer serialises its sessions.
+    expect(maxInOnePartition).toBeGreaterThan(1);
+    expect(maxConcurrent).toBe(concurrency);
+  });
+
+  it("bounds each group's concurrency by its subscription, whatever the partitions", async () => {
+    const broker = new InProcessBroker({ partitions: 1, capacity: 100, concurrency: 64 });
+    const release = gate();
+    let running = 0;
+    let peak = 0;
+    const consume = async () => {
+      peak = Math.max(peak, ++running);
+      await release.opened;
+      running--;
+    };
+    broker.subscribe('t', 'llm', consume, { concurrency: 3 });
+    for (let i = 0; i < 10; i++) await broker.publish(record(`k${i}`, String(i)), 'wait');
+    await settle();
+    expect(running).toBe(3);
+    release.open();
+    await broker.idle();
+    expect(peak).toBe(3);
   });
 
   it("throws BusyError at once with whenFull 'reject' when the topic is at capacity", async () => {

@@ -1,4 +1,6 @@
 import { BusyError } from '@relay/contracts';
+import { ConcurrencyLimit } from '../delivery/concurrency-limit';
+import { PartitionWorker } from '../delivery/partition-worker';
 import type { TransportRecord } from '../transport-record';
 
 export interface InProcessBrokerOptions {
@@ -6,18 +8,21 @@ export interface InProcessBrokerOptions {
   partitions: number;
   /** Records a topic may hold (queued or in flight, per consumer group) before publishers are pushed back. */
   capacity: number;
+  /** Records of different keys a consumer group handles at once, unless its subscription says otherwise (default 64). */
+  concurrency?: number;
 }
 
 export type RecordConsumer = (record: TransportRecord) => Promise<void>;
 
-interface Partition {
-  records: TransportRecord[];
-  running: boolean;
+export interface SubscribeOptions {
+  /** Records of different keys this group handles at once across the topic's partitions. */
+  concurrency?: number;
 }
 
 interface ConsumerGroup {
-  consume: RecordConsumer;
-  partitions: Partition[];
+  partitions: PartitionWorker[];
+  /** Records accepted for this group and not yet handled. */
+  unhandled: number;
 }
 
 interface TopicState {
@@ -25,12 +30,17 @@ interface TopicState {
   /** Records published before any group subscribed; Kafka would keep them in the log, so we keep them too. */
   backlog: TransportRecord[];
   spaceWaiters: Array<() => void>;
+  /** Each partition's next position, as Kafka's offsets (shared by the groups, as the log is). */
+  nextPosition: bigint[];
 }
 
+const DEFAULT_CONCURRENCY = 64;
+
 /**
- * A broker inside the process with Kafka's delivery semantics: topics split into partitions by key, each
- * partition handled strictly in order by each consumer group, and bounded so a full topic pushes back on its
- * producers instead of growing without limit or dropping.
+ * A broker inside the process with Kafka's delivery semantics: topics split into partitions by key, each record of
+ * a key handled strictly after the previous one of that key, records of different keys side by side (up to a
+ * bound per consumer group), and bounded so a full topic pushes back on its producers instead of growing without
+ * limit or dropping. The delivery itself is the Kafka transport's: one PartitionWorker per partition and group.
  */
 export class InProcessBroker {
   private readonly topics = new Map<string, TopicState>();
@@ -40,11 +50,16 @@ export class InProcessBroker {
 
   constructor(private readonly options: InProcessBrokerOptions) {}
 
-  subscribe(topic: string, group: string, consume: RecordConsumer): void {
+  subscribe(topic: string, group: string, consume: RecordConsumer, options: SubscribeOptions = {}): void {
     const state = this.topic(topic);
     if (state.groups.has(group)) throw new Error(`group ${group} already subscribed to ${topic}`);
-    const partitions = Array.from({ length: this.options.partitions }, () => ({ records: [], running: false }));
-    state.groups.set(group, { consume, partitions });
+    const limit = new ConcurrencyLimit(options.concurrency ?? this.options.concurrency ?? DEFAULT_CONCURRENCY);
+    const entry: ConsumerGroup = { partitions: [], unhandled: 0 };
+    entry.partitions = Array.from(
+      { length: this.options.partitions },
+      () => new PartitionWorker({ limit, handle: consume, onHandled: () => this.handled(state, entry) }),
+    );
+    state.groups.set(group, entry);
     const backlog = state.backlog.splice(0);
     for (const record of backlog) this.enqueue(state, record);
   }
@@ -68,9 +83,7 @@ export class InProcessBroker {
     const state = this.topics.get(topic);
     if (!state) return 0;
     let depth = state.backlog.length;
-    for (const group of state.groups.values()) {
-      depth = Math.max(depth, group.partitions.reduce((n, p) => n + p.records.length, 0));
-    }
+    for (const group of state.groups.values()) depth = Math.max(depth, group.unhandled);
     return depth;
   }
 
@@ -88,7 +101,7 @@ export class InProcessBroker {
   private topic(name: string): TopicState {
     let state = this.topics.get(name);
     if (!state) {
-      state = { groups: new Map(), backlog: [], spaceWaiters: [] };
+      state = { groups: new Map(), backlog: [], spaceWaiters: [], nextPosition: Array.from({ length: this.options.partitions }, () => 0n) };
       this.topics.set(name, state);
     }
     return state;
@@ -100,30 +113,21 @@ export class InProcessBroker {
       return;
     }
     const index = partitionOf(record.key, this.options.partitions);
+    const position = state.nextPosition[index]++;
     for (const group of state.groups.values()) {
-      const partition = group.partitions[index];
-      partition.records.push(record);
+      group.unhandled++;
       this.inFlight++;
       // Deliver on a later turn of the event loop, as a network transport would: the producer carries on first.
-      if (!partition.running) setImmediate(() => void this.drain(state, group, partition));
+      // setImmediate runs in order, so the partition still receives its records in publication order.
+      setImmediate(() => group.partitions[index].push(record, position));
     }
   }
 
-  private async drain(state: TopicState, group: ConsumerGroup, partition: Partition): Promise<void> {
-    if (partition.running) return;
-    partition.running = true;
-    while (partition.records.length > 0) {
-      try {
-        await group.consume(partition.records[0]);
-      } catch {
-        // Consumers own their errors (retries, dead letters); nothing may stop the partition.
-      }
-      partition.records.shift();
-      this.inFlight--;
-      state.spaceWaiters.shift()?.();
-      if (this.inFlight === 0) this.idleWaiters.splice(0).forEach((wake) => wake());
-    }
-    partition.running = false;
+  private handled(state: TopicState, group: ConsumerGroup): void {
+    group.unhandled--;
+    this.inFlight--;
+    state.spaceWaiters.shift()?.();
+    if (this.inFlight === 0) this.idleWaiters.splice(0).forEach((wake) => wake());
   }
 }
 

@@ -3,6 +3,7 @@ import { CustomTransportStrategy, Server } from '@nestjs/microservices';
 import { nestHandlerTarget } from '../delivery/nest-handler-target';
 import { RecordDispatcher } from '../delivery/record-dispatcher';
 import { RetryPolicy } from '../delivery/retry-policy';
+import { concurrencyOf, StageConcurrency } from '../delivery/stage-concurrency';
 import { InProcessBroker } from './in-process-broker';
 
 export const IN_PROCESS_TRANSPORT = Symbol('IN_PROCESS_TRANSPORT');
@@ -20,6 +21,8 @@ export class InProcessServer extends Server implements CustomTransportStrategy {
   constructor(
     private readonly broker: InProcessBroker,
     retry: RetryPolicy,
+    /** Records of different sessions each stage handles at once; the broker's default when not given. */
+    private readonly concurrency?: StageConcurrency,
     private readonly group = 'relay',
   ) {
     super();
@@ -34,7 +37,8 @@ export class InProcessServer extends Server implements CustomTransportStrategy {
   listen(callback: (...optionalParams: unknown[]) => void): void {
     for (const [topic, handler] of this.getHandlers()) {
       const target = nestHandlerTarget(topic, handler, (result) => this.transformToObservable(result));
-      this.broker.subscribe(topic, this.group, (record) => this.dispatcher.dispatch(record, target));
+      const concurrency = this.concurrency && concurrencyOf(this.concurrency, target.stage);
+      this.broker.subscribe(topic, this.group, (record) => this.dispatcher.dispatch(record, target), { concurrency });
     }
     this.listening = true;
     callback();

@@ -14,9 +14,7 @@ export const kafkaConfigSchema = z.object({
   /** Partitions and replication of topics created at start-up when missing. */
   KAFKA_TOPIC_PARTITIONS: intVar(12, 1, 10_000),
   KAFKA_REPLICATION_FACTOR: intVar(1, 1, 10),
-  /** Partitions a consumer works on at once; each partition is still handled strictly in order. */
-  KAFKA_PARTITIONS_CONCURRENTLY: intVar(8, 1, 1000),
-  /** Records fetched but not yet handled per partition before the partition is paused. */
+  /** Records fetched and not yet committed per partition before the partition is paused. */
   KAFKA_MAX_BUFFERED_PER_PARTITION: intVar(64, 1, 100_000),
   /**
    * Longest a fetch waits at the broker for data; it returns as soon as one record arrives, so this is not added

@@ -4,9 +4,10 @@ import { Admin, Consumer, EachMessagePayload, IHeaders, Kafka, Partitioners, Pro
 import { randomUUID } from 'node:crypto';
 import { ConcurrencyLimit } from '../delivery/concurrency-limit';
 import { nestHandlerTarget, StageExtras } from '../delivery/nest-handler-target';
+import { PartitionWorker } from '../delivery/partition-worker';
 import { DeliveryTarget, RecordDispatcher } from '../delivery/record-dispatcher';
 import { RetryPolicy } from '../delivery/retry-policy';
-import type { TransportRecord } from '../transport-record';
+import { concurrencyOf, StageConcurrency } from '../delivery/stage-concurrency';
 import { createKafka } from './kafka-client-factory';
 import { ensureTopics } from './kafka-topics';
 import type { KafkaConfig } from './kafka.config';
@@ -18,24 +19,23 @@ const JOIN_TIMEOUT_MS = 30_000;
 
 interface PartitionWork {
   consumer: Consumer;
-  /** Shared by the partitions of one consumer group: KAFKA_PARTITIONS_CONCURRENTLY records handled at once. */
-  limit: ConcurrencyLimit;
   topic: string;
   partition: number;
-  queue: Array<{ record: TransportRecord; offset: string }>;
-  running: boolean;
-  paused: boolean;
-  /** Bumped when the group rebalances: work fetched before then is no longer ours to commit. */
-  epoch: number;
+  worker: PartitionWorker;
 }
+
+/** Longest a SIGTERM waits for the records in hand (within the app's 25 s shutdown deadline). */
+const SHUTDOWN_GRACE_MS = 15_000;
 
 /**
  * Relay's Kafka transport for Nest microservices, on kafkajs. Unlike Nest's built-in Kafka server it never holds
- * the fetch loop: each record is queued on its partition's own worker and the fetch returns at once, so a long
- * handler (an LLM generation) neither blocks other partitions nor starves heartbeats (kafkajs #447). A partition's
- * records are handled strictly in order, then committed one by one (at-least-once); a partition with too many
- * records waiting is paused. Every record goes through the RecordDispatcher, so validation, retries and the
- * dead-letter topic behave exactly as in the embedded default.
+ * the fetch loop: each record is handed to its partition's PartitionWorker and the fetch returns at once, so a long
+ * handler (an LLM generation) neither blocks other partitions nor starves heartbeats (kafkajs #447). Within a
+ * partition, records of different keys (sessions) run side by side, up to the stage's concurrency, and a key's
+ * records strictly in order; the offset committed is the end of the gap-free handled prefix (at-least-once: a crash
+ * delivers again whatever was not handled, never skips it); a partition with too many records held is paused. Every
+ * record goes through the RecordDispatcher, so validation, retries and the dead-letter topic behave exactly as in
+ * the embedded default.
  */
 export class KafkaServer extends Server implements CustomTransportStrategy {
   override readonly transportId = KAFKA_TRANSPORT;
@@ -59,6 +59,8 @@ export class KafkaServer extends Server implements CustomTransportStrategy {
     private readonly retry: RetryPolicy,
     /** The app's name, which names its consumer groups. */
     private readonly app: string,
+    /** Records of different sessions each stage handles at once in this process. */
+    private readonly concurrency: StageConcurrency,
     private readonly instanceId = randomUUID().slice(0, 8),
   ) {
     super();
@@ -85,11 +87,15 @@ export class KafkaServer extends Server implements CustomTransportStrategy {
   private async shutdown(): Promise<void> {
     this.closing = true;
     this.listening = false;
-    // Stop fetching, let each partition finish the record in hand, then leave the groups cleanly (kafkajs #701).
-    for (const w of this.work.values()) w.consumer.pause([{ topic: w.topic, partitions: [w.partition] }]);
-    // 15 s, within the app's 25 s shutdown deadline: a longer generation is handed back (uncommitted) to another worker.
-    const deadline = Date.now() + 15_000;
-    while ([...this.work.values()].some((w) => w.running) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    // Stop fetching and starting records, let the records in hand finish and their offsets be committed, then leave
+    // the groups cleanly (kafkajs #701). A longer generation is handed back (uncommitted) to another worker.
+    for (const w of this.work.values()) {
+      w.worker.stop();
+      w.consumer.pause([{ topic: w.topic, partitions: [w.partition] }]);
+    }
+    const grace = new Promise<'late'>((r) => setTimeout(() => r('late'), SHUTDOWN_GRACE_MS).unref());
+    const settled = Promise.all([...this.work.values()].map((w) => w.worker.settled()));
+    if ((await Promise.race([settled, grace])) === 'late') this.log.warn({ msg: `records still in hand after ${SHUTDOWN_GRACE_MS} ms; leaving them uncommitted` });
     await Promise.allSettled(this.consumers.map((c) => c.disconnect()));
     await this.producer?.disconnect().catch(() => undefined);
   }
@@ -166,6 +172,8 @@ export class KafkaServer extends Server implements CustomTransportStrategy {
 
   private async consume(groupId: string, targets: Map<string, DeliveryTarget>, attempt = 0): Promise<void> {
     const everyReplica = groupId.endsWith(this.instanceId);
+    // One limit per group, shared by its partitions: a group is one stage (or one process's private topics).
+    const concurrency = Math.max(...[...targets.values()].map((t) => concurrencyOf(this.concurrency, t.stage)));
     const consumer = this.kafka.consumer({
       groupId,
       sessionTimeout: this.config.KAFKA_SESSION_TIMEOUT_MS,
@@ -174,7 +182,7 @@ export class KafkaServer extends Server implements CustomTransportStrategy {
       allowAutoTopicCreation: false,
     });
     this.consumers.push(consumer);
-    this.limits.set(consumer, new ConcurrencyLimit(this.config.KAFKA_PARTITIONS_CONCURRENTLY));
+    this.limits.set(consumer, new ConcurrencyLimit(concurrency));
     this.consumerIds.set(consumer, this.nextConsumerId++);
     try {
       await consumer.connect();
@@ -196,22 +204,15 @@ export class KafkaServer extends Server implements CustomTransportStrategy {
     });
     consumer.on(consumer.events.GROUP_JOIN, () => {
       // After a rebalance the group resumes from committed offsets: drop what we buffered, it comes again.
-      for (const w of this.work.values()) {
-        if (w.consumer !== consumer) continue;
-        w.epoch++;
-        w.queue = [];
-        if (w.paused) {
-          w.paused = false;
-          consumer.resume([{ topic: w.topic, partitions: [w.partition] }]);
-        }
-      }
+      for (const w of this.work.values()) if (w.consumer === consumer) w.worker.reset();
     });
     const joined = new Promise<void>((resolve) => {
       const stop = consumer.on(consumer.events.GROUP_JOIN, () => (stop(), resolve()));
     });
     await consumer.run({
       autoCommit: false,
-      partitionsConsumedConcurrently: this.config.KAFKA_PARTITIONS_CONCURRENTLY,
+      // eachMessage only hands the record over, so kafkajs's own concurrency adds nothing; the workers provide it.
+      partitionsConsumedConcurrently: 1,
       eachMessage: async (payload) => this.enqueue(consumer, payload, targets.get(payload.topic)),
     });
     const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), JOIN_TIMEOUT_MS).unref());
@@ -244,49 +245,41 @@ export class KafkaServer extends Server implements CustomTransportStrategy {
     if (i >= 0) this.consumers.splice(i, 1);
     this.limits.delete(consumer);
     this.consumerIds.delete(consumer);
-    for (const [key, w] of this.work) if (w.consumer === consumer) this.work.delete(key);
+    for (const [key, w] of this.work) {
+      if (w.consumer !== consumer) continue;
+      // What it fetched and did not start comes again through the consumer that replaces it.
+      w.worker.stop();
+      this.work.delete(key);
+    }
   }
 
   private enqueue(consumer: Consumer, { topic, partition, message }: EachMessagePayload, target: DeliveryTarget | undefined): void {
     if (this.closing) return;
-    const key = `${topic}/${partition}/${this.consumerIds.get(consumer)}`;
-    let w = this.work.get(key);
+    const name = `${topic}/${partition}/${this.consumerIds.get(consumer)}`;
+    let w = this.work.get(name);
     if (!w) {
-      w = { consumer, limit: this.limits.get(consumer)!, topic, partition, queue: [], running: false, paused: false, epoch: 0 };
-      this.work.set(key, w);
-    }
-    w.queue.push({
-      offset: message.offset,
-      record: { topic, key: message.key?.toString() ?? '', value: message.value?.toString() ?? '', headers: headersOf(message.headers) },
-    });
-    if (!w.paused && w.queue.length >= this.config.KAFKA_MAX_BUFFERED_PER_PARTITION) {
-      w.paused = true;
-      consumer.pause([{ topic, partitions: [partition] }]);
-    }
-    if (!w.running) void this.drain(w, target);
-  }
-
-  private async drain(w: PartitionWork, target: DeliveryTarget | undefined): Promise<void> {
-    w.running = true;
-    try {
-      while (w.queue.length > 0 && !this.closing) {
-        const item = w.queue[0];
-        const epoch = w.epoch;
+      const dispatcher = this.dispatcher!;
+      const worker = new PartitionWorker({
+        limit: this.limits.get(consumer)!,
         // The dispatcher never throws: a record that keeps failing ends in chat.dlq and its offset is committed.
-        await w.limit.run(() => this.dispatcher!.dispatch(item.record, target));
-        if (w.epoch !== epoch) continue; // rebalanced meanwhile: this record will be delivered again
-        await w.consumer
-          .commitOffsets([{ topic: w.topic, partition: w.partition, offset: (BigInt(item.offset) + 1n).toString() }])
-          .catch((err: Error) => this.log.warn({ msg: 'commit failed; the record may be handled again', err: err.message }));
-        w.queue.shift();
-        if (w.paused && w.queue.length <= this.config.KAFKA_MAX_BUFFERED_PER_PARTITION / 2) {
-          w.paused = false;
-          w.consumer.resume([{ topic: w.topic, partitions: [w.partition] }]);
-        }
-      }
-    } finally {
-      w.running = false;
+        handle: (record) => dispatcher.dispatch(record, target),
+        commit: async (next) => {
+          await consumer.commitOffsets([{ topic, partition, offset: next.toString() }]);
+        },
+        onCommitError: (err) => this.log.warn({ msg: 'commit failed; records may be handled again', topic, partition, err: err.message }),
+        buffer: {
+          max: this.config.KAFKA_MAX_BUFFERED_PER_PARTITION,
+          pause: () => consumer.pause([{ topic, partitions: [partition] }]),
+          resume: () => consumer.resume([{ topic, partitions: [partition] }]),
+        },
+      });
+      w = { consumer, topic, partition, worker };
+      this.work.set(name, w);
     }
+    w.worker.push(
+      { topic, key: message.key?.toString() ?? '', value: message.value?.toString() ?? '', headers: headersOf(message.headers) },
+      BigInt(message.offset),
+    );
   }
 }
 

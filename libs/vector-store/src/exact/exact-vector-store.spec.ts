@@ -37,6 +37,42 @@ describe('ExactVectorStore', () => {
     return store;
   }
 
+  it('returns exactly what scoring every chunk and sorting them all would, for any k and filter', async () => {
+    const store = await open();
+    let seed = 3;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) - 0.5;
+    // Coarse components, so some scores tie and the order among equals is checked too.
+    const items = Array.from({ length: 60 }, (_, i) => ({ chunk: chunk(`doc-${i % 7}`, i), vector: v(...Array.from({ length: 4 }, () => Math.round(rand() * 4))) }));
+    await store.upsert(items.filter((item) => item.vector.every(Number.isFinite)));
+    const stored = items.filter((item) => item.vector.every(Number.isFinite));
+    const query = v(1, 2, -1, 0.5);
+    const dotOf = (a: Float32Array) => a.reduce((sum, x, i) => sum + x * query[i], 0);
+    for (const k of [1, 3, 10, 59, 100]) {
+      for (const only of [undefined, ['doc-1', 'doc-4']]) {
+        const expected = stored
+          .filter((item) => !only || only.includes(item.chunk.documentId))
+          .map((item) => ({ id: item.chunk.chunkId, score: dotOf(item.vector) }))
+          .sort((a, b) => b.score - a.score)
+          .slice(0, k);
+        const hits = await store.search(query, k, only && { documentIds: only });
+        expect(hits.map((h) => h.chunk.chunkId)).toEqual(expected.map((e) => e.id));
+      }
+    }
+  });
+
+  it('sees every upsert and delete made after a search', async () => {
+    const store = await open();
+    await store.upsert([{ chunk: chunk('a', 0), vector: v(1, 0) }]);
+    expect((await store.search(v(0, 1), 1))[0].chunk.chunkId).toBe('a#0');
+    await store.upsert([{ chunk: chunk('b', 0), vector: v(0, 1) }]);
+    expect((await store.search(v(0, 1), 1))[0].chunk.chunkId).toBe('b#0');
+    await store.upsert([{ chunk: chunk('a', 0), vector: v(0.1, 1) }]);
+    // Only its new vector is nearer than b's to this query.
+    expect((await store.search(v(0.2, 1), 1))[0].chunk.chunkId).toBe('a#0');
+    await store.deleteDocument('b');
+    expect((await store.search(v(0, 1), 5)).map((h) => h.chunk.chunkId)).toEqual(['a#0']);
+  });
+
   it('is ready only once loaded, and starts empty without a file', async () => {
     const store = new ExactVectorStore(path);
     expect(store.isReady()).toBe(false);
