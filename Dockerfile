@@ -33,6 +33,8 @@ COPY --from=build /app/dist dist
 COPY --from=build /app/models models
 # The sample knowledge base the pipeline indexes at start-up (KNOWLEDGE_BASE_DIR defaults to ./docs).
 COPY docs docs
+# The licence of the model files in models/ (docs/models.md says where they come from).
+COPY licenses licenses
 # State lives under DATA_DIR; mount a volume here to keep it.
 ENV DATA_DIR=/data
 RUN mkdir -p /data && chown node:node /data

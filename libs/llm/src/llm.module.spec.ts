@@ -21,7 +21,7 @@ describe('LLM config', () => {
       LLM_TOKENIZER_PATH: '',
       LLM_REQUEST_TIMEOUT_MS: 120_000,
     });
-    expect(tokenizerPathOf(config)).toBe('./models/SmolLM2-135M-Instruct.Q4_1.gguf');
+    expect(tokenizerPathOf(config)).toBe('models/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf');
     expect(tokenizerPathOf({ ...config, LLM_TOKENIZER_PATH: '/models/served-model.Q4_K_M.gguf' })).toBe('/models/served-model.Q4_K_M.gguf');
   });
 

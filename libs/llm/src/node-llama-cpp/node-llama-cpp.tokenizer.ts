@@ -22,10 +22,12 @@ export class NodeLlamaCppTokenizer implements PromptTokenizer, OnModuleInit, OnM
 
   /** The remote server's context, as configured: a vocabulary-only GGUF knows no context size of its own. */
   readonly contextSize: number;
+  readonly maxTokens: number;
 
   constructor(config: LlmConfig) {
     this.path = tokenizerPathOf(config);
     this.contextSize = config.LLM_CONTEXT_SIZE;
+    this.maxTokens = config.LLM_MAX_TOKENS;
   }
 
   async onModuleInit(): Promise<void> {
