@@ -29,13 +29,13 @@ export interface MediumRelay {
 }
 
 /** The three apps composed as the embedded default composes them, with fake models and a real transport. */
-export async function startMediumRelay(env: Record<string, string> = {}): Promise<MediumRelay> {
+export async function startMediumRelay(env: Record<string, string> = {}, fakes: { llm?: ScriptedLlm } = {}): Promise<MediumRelay> {
   const dataDir = mkdtempSync(join(tmpdir(), 'relay-medium-'));
   const all = { AUTH_SECRET: 'medium-secret-medium-secret-medium-secret', SEED_KNOWLEDGE_BASE: 'false', TRANSPORT_RETRY_BASE_MS: '1', ...env };
   const common = parseEnv(commonConfigSchema, all);
   const transport = createInProcessTransport(common);
   const embedder = new ControllableEmbedder();
-  const llm = new ScriptedLlm();
+  const llm = fakes.llm ?? new ScriptedLlm();
 
   @Global()
   @Module({

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post } from '@nestjs/common';
 import { CorrelationContext } from '@relay/observability';
 import { randomUUID } from 'node:crypto';
-import { HistoryMessage, RelayError } from '@relay/contracts';
+import { ANONYMOUS_USER_ID, HistoryMessage, RelayError } from '@relay/contracts';
 import { z } from 'zod';
 import { SessionManager } from './session-manager';
 
@@ -17,7 +17,7 @@ export class SessionsController {
   async create(@Body() body: unknown): Promise<{ sessionId: string; token: string }> {
     const parsed = createSessionSchema.safeParse(body ?? {});
     if (!parsed.success) throw new RelayError('INVALID_PAYLOAD', `Invalid payload: ${parsed.error.issues[0].message}`);
-    return this.sessions.createSession(parsed.data.userId ?? 'anonymous');
+    return this.sessions.createSession(parsed.data.userId ?? ANONYMOUS_USER_ID);
   }
 
   @Get(':sessionId/messages')

@@ -32,7 +32,7 @@ export class PromptBuilderHandler {
     }
     await this.publisher.publish(
       TOPICS.prompts,
-      forwardEnvelope(context, 'prompt-builder', { ...prompt, maxTokens, moderation: context.payload.moderation }),
+      forwardEnvelope(context, 'prompt-builder', { ...prompt, userId: context.payload.userId, maxTokens, moderation: context.payload.moderation }),
     );
   }
 }
