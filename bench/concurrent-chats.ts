@@ -1,0 +1,146 @@
+import { NestFactory } from '@nestjs/core';
+import { ChatDoneEvent } from '@relay/contracts';
+import { createInProcessTransport, partitionOf } from '@relay/transport';
+import { io } from 'socket.io-client';
+import { loadRelayConfig } from '../apps/relay/src/relay.config';
+import { RelayModule } from '../apps/relay/src/relay.module';
+import { percentile, round } from './stats';
+
+// The "many chats at once" phase of bench:pipeline: 1, 4 and 16 chats sent together through the whole embedded app
+// (gateway, pipeline, LLM worker with batched decoding), with short prompts (no sources) and with retrieval.
+
+type RelayConfig = ReturnType<typeof loadRelayConfig>;
+
+interface ChatRun {
+  sentAt: number;
+  firstChunkAt: number;
+  doneAt: number;
+  done: ChatDoneEvent;
+}
+
+export interface ConcurrencyLevel {
+  chats: number;
+  wallS: number;
+  completionTokens: number;
+  tokensPerSec: number;
+  ttftMs: { p50: number; p99: number };
+  /** Where each chat's time to first token went, p50 over the chats. */
+  breakdownP50Ms: { pipeline: number; llmQueue: number; promptRead: number };
+  generationMsP50: number;
+  promptTokensP50: number;
+  cachedPromptTokensP50: number;
+}
+
+export interface ConcurrencyPhase {
+  mode: string;
+  levels: ConcurrencyLevel[];
+  /** Each level against one chat, in the same run. */
+  ratios: Array<{ chats: number; tokensPerSec: number; ttftP99: number }>;
+}
+
+/** Starts the embedded app with `env`, warms it up, then sends `levels` chats at once, one level after another. */
+export async function measureConcurrentChats(mode: string, env: Record<string, string | undefined>, levels: number[], questions: string[], log: (line: string) => void): Promise<ConcurrencyPhase> {
+  const config: RelayConfig = loadRelayConfig(env);
+  const transport = createInProcessTransport(config.common);
+  const app = await NestFactory.create(RelayModule.forRoot(config, transport), { logger: ['error'] });
+  app.connectMicroservice({ strategy: transport.server }, { inheritAppConfig: true });
+  await app.startAllMicroservices();
+  await app.listen(0, '127.0.0.1');
+  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  const partitions = config.common.TRANSPORT_PARTITIONS;
+  try {
+    await waitReady(url);
+    await Promise.all([0, 1].map((i) => chat(url, questions[i % questions.length]))); // warm-up
+    const results: ConcurrencyLevel[] = [];
+    for (const n of levels) {
+      const sessions = await sessionsOnDistinctPartitions(url, n, partitions);
+      const started = performance.now();
+      const runs = await Promise.all(sessions.map((s, i) => chat(url, questions[(i + n) % questions.length], s)));
+      const wallS = (performance.now() - started) / 1000;
+      const level = summarise(n, wallS, runs);
+      results.push(level);
+      log(
+        `${mode}, ${n} chat(s) at once: ${level.completionTokens} tokens in ${level.wallS} s → ${level.tokensPerSec} tokens/s; ` +
+          `TTFT p50 ${level.ttftMs.p50} ms, p99 ${level.ttftMs.p99} ms; TTFT p50 = pipeline ${level.breakdownP50Ms.pipeline} + LLM queue ${level.breakdownP50Ms.llmQueue} + prompt reading ${level.breakdownP50Ms.promptRead} ms; ` +
+          `prompt ${level.promptTokensP50} tokens, ${level.cachedPromptTokensP50} reused (p50); writing p50 ${level.generationMsP50} ms`,
+      );
+    }
+    const one = results.find((r) => r.chats === 1) ?? results[0];
+    const ratios = results.map((r) => ({ chats: r.chats, tokensPerSec: round(r.tokensPerSec / one.tokensPerSec), ttftP99: round(r.ttftMs.p99 / one.ttftMs.p99) }));
+    log(`${mode}, against one chat: ${ratios.map((r) => `${r.chats} chats ${r.tokensPerSec}× tokens/s, ${r.ttftP99}× TTFT p99`).join('; ')}`);
+    return { mode, levels: results, ratios };
+  } finally {
+    await app.close();
+  }
+}
+
+function summarise(chats: number, wallS: number, runs: ChatRun[]): ConcurrencyLevel {
+  const tokens = runs.reduce((s, r) => s + r.done.usage.completionTokens, 0);
+  const p50 = (values: number[]) => round(percentile(values, 50));
+  // Everything before the LLM worker took the prompt up: each hop's wait in the transport (up to and including the
+  // one into the worker) and the time of each pipeline stage.
+  const beforeWorker = (r: ChatRun) =>
+    r.done.timings.stages.filter((s) => s.stage !== 'gateway').reduce((sum, s) => sum + s.queuedMs + (s.stage === 'llm-worker' ? 0 : s.handledMs), 0);
+  const pipeline = runs.map(beforeWorker);
+  const model = runs.map((r) => r.done.timings.model ?? { queuedMs: 0, promptMs: 0, generationMs: 0, cachedPromptTokens: 0 });
+  const ttft = runs.map((r) => r.firstChunkAt - r.sentAt);
+  return {
+    chats,
+    wallS: round(wallS),
+    completionTokens: tokens,
+    tokensPerSec: round(tokens / wallS),
+    ttftMs: { p50: p50(ttft), p99: round(percentile(ttft, 99)) },
+    breakdownP50Ms: { pipeline: p50(pipeline), llmQueue: p50(model.map((m) => m.queuedMs)), promptRead: p50(model.map((m) => m.promptMs)) },
+    generationMsP50: p50(model.map((m) => m.generationMs)),
+    promptTokensP50: p50(runs.map((r) => r.done.usage.promptTokens)),
+    cachedPromptTokensP50: p50(model.map((m) => m.cachedPromptTokens)),
+  };
+}
+
+/**
+ * Sessions whose chats fall on different partitions. The in-process transport still handles one record per
+ * partition at a time, so two of the chats on one partition would wait for each other in the transport whatever the
+ * model does; this phase measures the model (see docs/benchmarks.md).
+ */
+async function sessionsOnDistinctPartitions(url: string, n: number, partitions: number): Promise<Array<{ sessionId: string; token: string }>> {
+  const taken = new Set<number>();
+  const found: Array<{ sessionId: string; token: string }> = [];
+  for (let tries = 0; found.length < n; tries++) {
+    const session = (await (await fetch(`${url}/api/sessions`, { method: 'POST' })).json()) as { sessionId: string; token: string };
+    const partition = partitionOf(session.sessionId, partitions);
+    if (taken.has(partition) && tries < 50 * n) continue;
+    taken.add(partition);
+    found.push(session);
+  }
+  return found;
+}
+
+async function chat(url: string, text: string, session?: { sessionId: string; token: string }): Promise<ChatRun> {
+  const { sessionId, token } = session ?? ((await (await fetch(`${url}/api/sessions`, { method: 'POST' })).json()) as { sessionId: string; token: string });
+  const socket = io(`${url}/chat`, { auth: { token }, transports: ['websocket'] });
+  try {
+    return await new Promise<ChatRun>((resolve, reject) => {
+      let sentAt = 0;
+      let firstChunkAt = 0;
+      socket.on('chat:chunk', () => (firstChunkAt ||= performance.now()));
+      socket.on('chat:error', (e: { code: string }) => reject(new Error(`chat:error ${e.code}`)));
+      socket.on('chat:done', (done: ChatDoneEvent) => resolve({ sentAt, firstChunkAt: firstChunkAt || performance.now(), doneAt: performance.now(), done }));
+      socket.on('connect', () => {
+        sentAt = performance.now();
+        socket.emit('chat:send', { sessionId, clientMessageId: 'bench', text }, (ack: { ok: boolean }) => {
+          if (!ack.ok) reject(new Error(`send refused: ${JSON.stringify(ack)}`));
+        });
+      });
+    });
+  } finally {
+    socket.close();
+  }
+}
+
+async function waitReady(url: string): Promise<void> {
+  for (let i = 0; i < 1200; i++) {
+    if ((await fetch(`${url}/health/ready`)).status === 200) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('app not ready');
+}
