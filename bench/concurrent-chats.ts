@@ -11,6 +11,37 @@ import { percentile, round } from './stats';
 
 type RelayConfig = ReturnType<typeof loadRelayConfig>;
 
+/**
+ * One question per chat, never asked twice in a run: a question asked again would find its whole prompt in a
+ * sequence's cache and answer at once, which is not what a new chat sees. 2 warm-up + 1 + 4 + 16 = 23 of them.
+ */
+export const DISTINCT_QUESTIONS = [
+  'How do I run Relay on one machine?',
+  'What does the pre-processor do?',
+  'How are answers grounded in documents?',
+  'What happens when a queue is full?',
+  'How do I cancel an answer?',
+  'What is in the audit trail?',
+  'Which model answers by default?',
+  'How do I configure the port?',
+  'What does GET /health/ready report?',
+  'What is a session token?',
+  'What are dead letters?',
+  'How do I use my own documents?',
+  'What does chat:done contain?',
+  'Is Relay open source?',
+  'What is the envelope of a message?',
+  'How do I run the tests?',
+  'How does a client resume after a dropped connection?',
+  'What is the profanity filter policy?',
+  'How many partitions does each topic have?',
+  'How do I upload a PDF?',
+  'What does the retriever do?',
+  'How do I start Kafka for development?',
+  'What is the rate limit per socket?',
+  'How are chunks of a document sized?',
+];
+
 interface ChatRun {
   sentAt: number;
   firstChunkAt: number;
@@ -39,7 +70,7 @@ export interface ConcurrencyPhase {
 }
 
 /** Starts the embedded app with `env`, warms it up, then sends `levels` chats at once, one level after another. */
-export async function measureConcurrentChats(mode: string, env: Record<string, string | undefined>, levels: number[], questions: string[], log: (line: string) => void): Promise<ConcurrencyPhase> {
+export async function measureConcurrentChats(mode: string, env: Record<string, string | undefined>, levels: number[], log: (line: string) => void): Promise<ConcurrencyPhase> {
   const config: RelayConfig = loadRelayConfig(env);
   const transport = createInProcessTransport(config.common);
   const app = await NestFactory.create(RelayModule.forRoot(config, transport), { logger: ['error'] });
@@ -50,12 +81,15 @@ export async function measureConcurrentChats(mode: string, env: Record<string, s
   const partitions = config.common.TRANSPORT_PARTITIONS;
   try {
     await waitReady(url);
-    await Promise.all([0, 1].map((i) => chat(url, questions[i % questions.length]))); // warm-up
+    let asked = 0;
+    const nextQuestion = () => DISTINCT_QUESTIONS[asked++ % DISTINCT_QUESTIONS.length];
+    await Promise.all([nextQuestion(), nextQuestion()].map((q) => chat(url, q))); // warm-up
     const results: ConcurrencyLevel[] = [];
     for (const n of levels) {
       const sessions = await sessionsOnDistinctPartitions(url, n, partitions);
+      const questions = sessions.map(nextQuestion);
       const started = performance.now();
-      const runs = await Promise.all(sessions.map((s, i) => chat(url, questions[(i + n) % questions.length], s)));
+      const runs = await Promise.all(sessions.map((s, i) => chat(url, questions[i], s)));
       const wallS = (performance.now() - started) / 1000;
       const level = summarise(n, wallS, runs);
       results.push(level);

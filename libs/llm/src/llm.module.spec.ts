@@ -47,4 +47,14 @@ describe('LlmModule.forRoot', () => {
     expect((providerOf(providers, PROMPT_TOKENIZER) as FactoryProvider).useFactory()).toBeInstanceOf(NodeLlamaCppTokenizer);
     expect(providerOf(providers, NodeLlamaCppLlm)).toBeUndefined();
   });
+
+  it('gives a process that only builds prompts the vocabulary-only tokenizer, and no model to generate with', () => {
+    const { providers = [], exports = [] } = LlmModule.forPromptTokenizer(parseEnv(llmConfigSchema, {}));
+
+    expect((providerOf(providers, PROMPT_TOKENIZER) as FactoryProvider).useFactory()).toBeInstanceOf(NodeLlamaCppTokenizer);
+    expect(providerOf(providers, LLM)).toBeUndefined();
+    expect(providerOf(providers, NodeLlamaCppLlm)).toBeUndefined();
+    expect(exports).toEqual([PROMPT_TOKENIZER]);
+  });
 });
+

@@ -173,18 +173,18 @@ export class NodeLlamaCppLlm implements Llm, PromptTokenizer, OnModuleInit, OnMo
   }
 
   /**
-   * Brings the sequence's cache up to all but the prompt's last token (generateResponse evaluates that one, which
-   * yields the first answer token): what it already holds of the prompt is kept, the rest is evaluated in pieces of
-   * LLM_PROMPT_CHUNK_TOKENS. Between pieces a cancel takes effect and the sequence is free again. Returns how many
-   * prompt tokens the cache already had.
+   * Keeps what the sequence's cache already holds of the prompt and evaluates the rest in pieces of
+   * LLM_PROMPT_CHUNK_TOKENS, up to the last piece: generateResponse evaluates that one (with the prompt's final
+   * token, which yields the first answer token) in its first step. Between pieces a cancel takes effect and the
+   * sequence is free again. Returns how many prompt tokens the cache already had.
    */
   private async readPrompt(sequence: LlamaContextSequence, prompt: Token[], signal?: AbortSignal): Promise<number> {
-    const target = prompt.slice(0, -1);
-    await sequence.adaptStateToTokens(target, false);
+    const piece = this.config.LLM_PROMPT_CHUNK_TOKENS;
+    await sequence.adaptStateToTokens(prompt.slice(0, -1), false);
     const cached = sequence.nextTokenIndex;
-    for (let at = cached; at < target.length && !signal?.aborted; at = sequence.nextTokenIndex) {
+    for (let at = cached; prompt.length - at > piece && !signal?.aborted; at = sequence.nextTokenIndex) {
       await this.barrier.nextRelease();
-      await sequence.evaluateWithoutGeneratingNewTokens(target.slice(at, at + this.config.LLM_PROMPT_CHUNK_TOKENS));
+      await sequence.evaluateWithoutGeneratingNewTokens(prompt.slice(at, at + piece));
     }
     return cached;
   }
