@@ -1,35 +1,43 @@
 import { DecodeItem, planDecodeStep } from './decode-step-planner';
 
-const item = (tokens: number): DecodeItem => ({ tokens: Array.from({ length: tokens }, (_, i) => i) });
+/** An answer's next token. */
+const nextToken = (): DecodeItem => ({ tokens: [1], logits: [true] });
+/** A prompt's last piece: its last token yields the answer's first token. */
+const lastPiece = (n: number): DecodeItem => ({ tokens: Array.from({ length: n }, (_, i) => i), logits: Object.assign(new Array(n), { [n - 1]: true as const }) });
+/** Another piece of a prompt. */
+const piece = (n: number): DecodeItem => ({ tokens: Array.from({ length: n }, (_, i) => i), logits: new Array(n) });
+
 const amounts = (plan: Array<{ item: DecodeItem; processAmount: number }>, items: DecodeItem[]) =>
   items.map((it) => plan.find((p) => p.item === it)?.processAmount ?? 0);
 
 describe('planDecodeStep', () => {
   it('puts every streaming answer’s next token in the step and caps the prompt tokens beside them', () => {
-    const answers = [item(1), item(1), item(1)];
-    const prompt = item(64);
-    const items = [prompt, ...answers];
-
+    const items = [piece(64), nextToken(), nextToken(), nextToken()];
     const plan = planDecodeStep(items, 512, { streamingAnswers: () => 3, promptTokensWhileStreaming: 16 });
-
     expect(amounts(plan, items)).toEqual([16, 1, 1, 1]);
   });
 
-  it('gives a prompt the whole step when nothing is streaming, and shares what is left among prompts oldest first', () => {
-    const [a, b, c] = [item(300), item(300), item(300)];
-    const plan = planDecodeStep([a, b, c], 512, { streamingAnswers: () => 0, promptTokensWhileStreaming: 16 });
-    expect(amounts(plan, [a, b, c])).toEqual([300, 212, 0]);
+  it('starts every chat whose prompt is read at once: last pieces go in whole, beside streaming answers', () => {
+    const items = [nextToken(), lastPiece(20), lastPiece(18), piece(64), lastPiece(30)];
+    const plan = planDecodeStep(items, 512, { streamingAnswers: () => 1, promptTokensWhileStreaming: 16 });
+    expect(amounts(plan, items)).toEqual([1, 20, 18, 16, 30]);
+  });
+
+  it('gives prompts the whole step when nothing is streaming, oldest first', () => {
+    const items = [piece(300), piece(300), piece(300)];
+    const plan = planDecodeStep(items, 512, { streamingAnswers: () => 0, promptTokensWhileStreaming: 16 });
+    expect(amounts(plan, items)).toEqual([300, 212, 0]);
   });
 
   it('takes one prompt token only when the streaming answers have not handed in their next token yet', () => {
-    const prompt = item(64);
-    const plan = planDecodeStep([prompt], 512, { streamingAnswers: () => 5, promptTokensWhileStreaming: 32 });
-    expect(amounts(plan, [prompt])).toEqual([1]);
+    const items = [piece(64)];
+    const plan = planDecodeStep(items, 512, { streamingAnswers: () => 5, promptTokensWhileStreaming: 32 });
+    expect(amounts(plan, items)).toEqual([1]);
   });
 
   it('never plans an empty step while there is work, and never more than the step holds', () => {
     for (const streaming of [0, 3]) {
-      for (const items of [[item(1)], [item(2)], [item(1), item(1), item(40)], [item(700)]]) {
+      for (const items of [[nextToken()], [piece(2)], [lastPiece(40)], [nextToken(), nextToken(), piece(40), lastPiece(40)], [piece(700)]]) {
         const plan = planDecodeStep(items, 32, { streamingAnswers: () => streaming, promptTokensWhileStreaming: 8 });
         const total = plan.reduce((s, p) => s + p.processAmount, 0);
         expect(total).toBeGreaterThan(0);

@@ -1,18 +1,25 @@
 /**
  * Decides what one decode step of the shared context evaluates, so that many answers stream at once and a long
  * prompt never holds them up. Plugged into node-llama-cpp as its batch prioritization strategy: each step it is given
- * the pending items (one per sequence: a generating answer's next token, or a piece of a prompt, in arrival order)
- * and the most tokens a step may hold, and returns how many tokens of which items to evaluate.
+ * the pending items (one per sequence, in arrival order) and the most tokens a step may hold, and returns how many
+ * tokens of which items to evaluate. An item is one of:
+ * - an answer's next token (one token, whose logits are wanted);
+ * - the last piece of a prompt (at most LLM_PROMPT_CHUNK_TOKENS, logits wanted on its last token: it yields the
+ *   answer's first token);
+ * - another piece of a prompt (no logits wanted).
  *
- * - Every answer's next token goes into the step: generating sequences advance together, one token each.
- * - Prompt pieces fill the rest, oldest first. While answers are streaming, at most `promptTokensWhileStreaming`
- *   prompt tokens join a step, so a step costs little more than the answers' own tokens.
- * - node-llama-cpp evaluates the next step as soon as one ends, before the streaming answers have handed in their
- *   next token. A step with prompt work only, while answers are streaming, therefore takes a single prompt token:
- *   a short step during which their tokens arrive, instead of a long one they would have to wait out.
+ * Every next token and every last piece goes into the step: answers advance together, and a chat whose prompt is
+ * read starts streaming at once (a burst of new chats with short prompts all start in one step). Other prompt pieces
+ * fill the rest, oldest first; while answers are streaming, at most `promptTokensWhileStreaming` of their tokens
+ * join a step, so a long prompt slows the answers down instead of stopping them.
+ *
+ * node-llama-cpp evaluates the next step as soon as one ends if anything is queued. Should a step hold nothing but
+ * middle prompt pieces while answers are streaming (they had not handed in their next token yet), it takes a single
+ * token: a short step during which their tokens arrive, instead of a long one they would have to wait out.
  */
 export interface DecodeItem {
   readonly tokens: readonly unknown[];
+  readonly logits: readonly (true | undefined)[];
 }
 
 export interface PlannedItem<T extends DecodeItem> {
@@ -21,24 +28,32 @@ export interface PlannedItem<T extends DecodeItem> {
 }
 
 export interface DecodeStepPlannerOptions {
-  /** Answers currently generating (past their prompt): their next tokens are due in every step. */
+  /** Answers currently generating: their next tokens are due in every step. */
   streamingAnswers(): number;
   promptTokensWhileStreaming: number;
 }
 
 export function planDecodeStep<T extends DecodeItem>(items: readonly T[], size: number, options: DecodeStepPlannerOptions): PlannedItem<T>[] {
-  // A one-token item is an answer's next token (or the last token of a prompt, which yields its first token).
-  const nextTokens = items.filter((item) => item.tokens.length === 1);
-  const promptPieces = items.filter((item) => item.tokens.length > 1);
-  const plan: PlannedItem<T>[] = nextTokens.slice(0, size).map((item) => ({ item, processAmount: 1 }));
+  const yieldsToken = (item: T) => item.logits[item.tokens.length - 1] === true;
+  const plan: PlannedItem<T>[] = [];
+  let room = size;
+  const take = (item: T, amount: number) => {
+    plan.push({ item, processAmount: amount });
+    room -= amount;
+  };
 
+  // Next tokens first (one each), then prompts' last pieces, whole while they fit.
+  for (const item of items) if (item.tokens.length === 1 && room > 0) take(item, 1);
+  for (const item of items) if (item.tokens.length > 1 && yieldsToken(item) && item.tokens.length <= room) take(item, item.tokens.length);
+
+  const middlePieces = items.filter((item) => item.tokens.length > 1 && !plan.some((p) => p.item === item));
   const streaming = options.streamingAnswers() > 0;
-  let budget = size - plan.length;
+  let budget = room;
   if (streaming) budget = Math.min(budget, plan.length === 0 ? 1 : options.promptTokensWhileStreaming);
-  for (const item of promptPieces) {
+  for (const item of middlePieces) {
     if (budget <= 0) break;
     const amount = Math.min(item.tokens.length, budget);
-    plan.push({ item, processAmount: amount });
+    take(item, amount);
     budget -= amount;
   }
   return plan;
