@@ -14,8 +14,16 @@ type RelayConfig = ReturnType<typeof loadRelayConfig>;
 /**
  * One question per chat, never asked twice in a run: a question asked again would find its whole prompt in a
  * sequence's cache and answer at once, which is not what a new chat sees. 2 warm-up + 1 + 4 + 16 = 23 of them.
+ * Without sources, questions about Relay get a short "I do not know"; these ask for descriptions, so every answer
+ * runs to the token limit and tokens per second compare like with like.
  */
-export const DISTINCT_QUESTIONS = [
+export const SHORT_PROMPTS = [
+  'giraffe', 'volcano', 'saxophone', 'lighthouse', 'cactus', 'umbrella', 'penguin', 'tornado', 'glacier', 'violin', 'submarine', 'windmill',
+  'octopus', 'desert', 'telescope', 'waterfall', 'bicycle', 'rainforest', 'hedgehog', 'canyon', 'kayak', 'beehive', 'harbour', 'comet',
+].map((thing) => `Describe a ${thing} in three sentences.`);
+
+/** Questions the sample knowledge base (docs/) answers, for the phase with retrieval. */
+export const GROUNDED_QUESTIONS = [
   'How do I run Relay on one machine?',
   'What does the pre-processor do?',
   'How are answers grounded in documents?',
@@ -53,7 +61,15 @@ export interface ConcurrencyLevel {
   chats: number;
   wallS: number;
   completionTokens: number;
+  /** Answers that ran to LLM_MAX_TOKENS (the rest stopped on their own, shorter). */
+  answersAtLimit: number;
   tokensPerSec: number;
+  /**
+   * CPU seconds the whole app (all its threads) used during the level, and tokens per CPU second: unlike tokens per
+   * second, this does not change when other work on the machine takes CPU from the app.
+   */
+  cpuS: number;
+  tokensPerCpuSec: number;
   ttftMs: { p50: number; p99: number };
   /** Where each chat's time to first token went, p50 over the chats. */
   breakdownP50Ms: { pipeline: number; llmQueue: number; promptRead: number };
@@ -66,11 +82,17 @@ export interface ConcurrencyPhase {
   mode: string;
   levels: ConcurrencyLevel[];
   /** Each level against one chat, in the same run. */
-  ratios: Array<{ chats: number; tokensPerSec: number; ttftP99: number }>;
+  ratios: Array<{ chats: number; tokensPerSec: number; tokensPerCpuSec: number; ttftP99: number }>;
 }
 
 /** Starts the embedded app with `env`, warms it up, then sends `levels` chats at once, one level after another. */
-export async function measureConcurrentChats(mode: string, env: Record<string, string | undefined>, levels: number[], log: (line: string) => void): Promise<ConcurrencyPhase> {
+export async function measureConcurrentChats(
+  mode: string,
+  env: Record<string, string | undefined>,
+  levels: number[],
+  questionList: string[],
+  log: (line: string) => void,
+): Promise<ConcurrencyPhase> {
   const config: RelayConfig = loadRelayConfig(env);
   const transport = createInProcessTransport(config.common);
   const app = await NestFactory.create(RelayModule.forRoot(config, transport), { logger: ['error'] });
@@ -82,33 +104,41 @@ export async function measureConcurrentChats(mode: string, env: Record<string, s
   try {
     await waitReady(url);
     let asked = 0;
-    const nextQuestion = () => DISTINCT_QUESTIONS[asked++ % DISTINCT_QUESTIONS.length];
+    const nextQuestion = () => questionList[asked++ % questionList.length];
     await Promise.all([nextQuestion(), nextQuestion()].map((q) => chat(url, q))); // warm-up
     const results: ConcurrencyLevel[] = [];
     for (const n of levels) {
       const sessions = await sessionsOnDistinctPartitions(url, n, partitions);
       const questions = sessions.map(nextQuestion);
       const started = performance.now();
+      const cpuAtStart = process.cpuUsage();
       const runs = await Promise.all(sessions.map((s, i) => chat(url, questions[i], s)));
       const wallS = (performance.now() - started) / 1000;
-      const level = summarise(n, wallS, runs);
+      const cpu = process.cpuUsage(cpuAtStart);
+      const level = summarise(n, wallS, (cpu.user + cpu.system) / 1e6, runs);
       results.push(level);
       log(
-        `${mode}, ${n} chat(s) at once: ${level.completionTokens} tokens in ${level.wallS} s → ${level.tokensPerSec} tokens/s; ` +
+        `${mode}, ${n} chat(s) at once: ${level.completionTokens} tokens (${level.answersAtLimit} of ${n} answers at the limit) in ${level.wallS} s → ${level.tokensPerSec} tokens/s ` +
+          `(${level.tokensPerCpuSec} per CPU second, ${level.cpuS} CPU s); ` +
           `TTFT p50 ${level.ttftMs.p50} ms, p99 ${level.ttftMs.p99} ms; TTFT p50 = pipeline ${level.breakdownP50Ms.pipeline} + LLM queue ${level.breakdownP50Ms.llmQueue} + prompt reading ${level.breakdownP50Ms.promptRead} ms; ` +
           `prompt ${level.promptTokensP50} tokens, ${level.cachedPromptTokensP50} reused (p50); writing p50 ${level.generationMsP50} ms`,
       );
     }
     const one = results.find((r) => r.chats === 1) ?? results[0];
-    const ratios = results.map((r) => ({ chats: r.chats, tokensPerSec: round(r.tokensPerSec / one.tokensPerSec), ttftP99: round(r.ttftMs.p99 / one.ttftMs.p99) }));
-    log(`${mode}, against one chat: ${ratios.map((r) => `${r.chats} chats ${r.tokensPerSec}× tokens/s, ${r.ttftP99}× TTFT p99`).join('; ')}`);
+    const ratios = results.map((r) => ({
+      chats: r.chats,
+      tokensPerSec: round(r.tokensPerSec / one.tokensPerSec),
+      tokensPerCpuSec: round(r.tokensPerCpuSec / one.tokensPerCpuSec),
+      ttftP99: round(r.ttftMs.p99 / one.ttftMs.p99),
+    }));
+    log(`${mode}, against one chat: ${ratios.map((r) => `${r.chats} chats ${r.tokensPerSec}× tokens/s (${r.tokensPerCpuSec}× per CPU second), ${r.ttftP99}× TTFT p99`).join('; ')}`);
     return { mode, levels: results, ratios };
   } finally {
     await app.close();
   }
 }
 
-function summarise(chats: number, wallS: number, runs: ChatRun[]): ConcurrencyLevel {
+function summarise(chats: number, wallS: number, cpuS: number, runs: ChatRun[]): ConcurrencyLevel {
   const tokens = runs.reduce((s, r) => s + r.done.usage.completionTokens, 0);
   const p50 = (values: number[]) => round(percentile(values, 50));
   // Everything before the LLM worker took the prompt up: each hop's wait in the transport (up to and including the
@@ -122,7 +152,10 @@ function summarise(chats: number, wallS: number, runs: ChatRun[]): ConcurrencyLe
     chats,
     wallS: round(wallS),
     completionTokens: tokens,
+    answersAtLimit: runs.filter((r) => r.done.finishReason === 'length').length,
     tokensPerSec: round(tokens / wallS),
+    cpuS: round(cpuS),
+    tokensPerCpuSec: round(tokens / cpuS),
     ttftMs: { p50: p50(ttft), p99: round(percentile(ttft, 99)) },
     breakdownP50Ms: { pipeline: p50(pipeline), llmQueue: p50(model.map((m) => m.queuedMs)), promptRead: p50(model.map((m) => m.promptMs)) },
     generationMsP50: p50(model.map((m) => m.generationMs)),

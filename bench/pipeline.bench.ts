@@ -12,7 +12,7 @@ import { io } from 'socket.io-client';
 import { loadRelayConfig } from '../apps/relay/src/relay.config';
 import { RelayModule } from '../apps/relay/src/relay.module';
 import { percentile, round, summary } from './stats';
-import { measureConcurrentChats } from './concurrent-chats';
+import { GROUNDED_QUESTIONS, measureConcurrentChats, SHORT_PROMPTS } from './concurrent-chats';
 import { measureEmbedderOnly, measurePipelineThroughput } from './pipeline-throughput';
 import { measureTransportOverhead } from './transport-overhead';
 
@@ -170,8 +170,8 @@ async function main(): Promise<void> {
 async function concurrencyPhase(env: Record<string, string | undefined>, config: ReturnType<typeof loadRelayConfig>) {
   const phaseEnv = { ...env, TRANSPORT_PARTITIONS: CONCURRENCY_PARTITIONS };
   log(`\n## Many chats at once: ${CONCURRENCY.join(', ')} chats sent together, ${config.llm.LLM_MODEL_PATH}, LLM_MAX_TOKENS=${MAX_TOKENS}, LLM_THREADS=${config.llm.LLM_THREADS}, TRANSPORT_PARTITIONS=${CONCURRENCY_PARTITIONS} (sessions on distinct partitions)`);
-  const short = await measureConcurrentChats('no retrieval', { ...phaseEnv, RETRIEVER_TOP_K: '0' }, CONCURRENCY, log);
-  const grounded = await measureConcurrentChats('with retrieval', phaseEnv, CONCURRENCY, log);
+  const short = await measureConcurrentChats('no retrieval', { ...phaseEnv, RETRIEVER_TOP_K: '0' }, CONCURRENCY, SHORT_PROMPTS, log);
+  const grounded = await measureConcurrentChats('with retrieval', phaseEnv, CONCURRENCY, GROUNDED_QUESTIONS, log);
   return { noRetrieval: short, withRetrieval: grounded };
 }
 

@@ -21,7 +21,7 @@ interface CopyableSequence {
 /**
  * A GGUF model run in-process by node-llama-cpp on the CPU: one model, one context with a sequence per answer
  * generated at once (LLM_PARALLEL, or sized from the machine), all of them decoded together, one token each per step
- * (see DecodeStepPlanner for how prompts share the steps). It is both the Llm and the PromptTokenizer, so the prompt
+ * (planDecodeStep decides how prompts share the steps, StepBarrier lines the steps up). It is both the Llm and the PromptTokenizer, so the prompt
  * builder counts tokens with exactly the template and vocabulary that generation uses.
  */
 @Injectable()
@@ -123,7 +123,7 @@ export class NodeLlamaCppLlm implements Llm, PromptTokenizer, OnModuleInit, OnMo
         result = await chat.generateResponse(toChatHistory(messages), {
           maxTokens: options.maxTokens,
           temperature: this.config.LLM_TEMPERATURE,
-          // Deterministic like greedy decoding, so a retried generation still repeats itself exactly.
+          // Deterministic like greedy decoding (a penalty, not a random draw).
           repeatPenalty: this.config.LLM_REPEAT_PENALTY > 1 ? { penalty: this.config.LLM_REPEAT_PENALTY, lastTokens: this.config.repeatPenaltyLastTokens } : false,
           signal: options.signal,
           stopOnAbortSignal: true,
