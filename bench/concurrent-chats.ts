@@ -206,7 +206,8 @@ async function chat(url: string, text: string, session?: { sessionId: string; to
 
 async function waitReady(url: string): Promise<void> {
   for (let i = 0; i < 1200; i++) {
-    if ((await fetch(`${url}/health/ready`)).status === 200) return;
+    // A refused or reset connection while it starts is as good as not ready yet.
+    if ((await fetch(`${url}/health/ready`).catch(() => undefined))?.status === 200) return;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error('app not ready');

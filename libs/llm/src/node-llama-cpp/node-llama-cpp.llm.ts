@@ -8,6 +8,7 @@ import type { Generation, GenerateOptions, Llm, PromptTokenizer } from '../llm.p
 import { toChatHistory } from './chat-history';
 import { planDecodeStep } from './decode-step-planner';
 import { defaultParallelism } from './parallelism';
+import { PromptReaders } from './prompt-readers';
 import { commonPrefixLength, SequencePool } from './sequence-pool';
 import { StepBarrier } from './step-barrier';
 
@@ -34,6 +35,10 @@ export class NodeLlamaCppLlm implements Llm, PromptTokenizer, OnModuleInit, OnMo
   private chats: LlamaChat[] = [];
   /** The streaming answers' token requests and the prompt pieces, handed in together for each step. */
   private readonly barrier = new StepBarrier();
+  /** Prompts read at once: as many as a step has room for (one beside streaming answers), first come first. */
+  private readonly readers = new PromptReaders(() =>
+    this.barrier.streaming > 0 ? 1 : Math.floor((this.context?.batchSize ?? this.config.LLM_BATCH_SIZE) / this.config.LLM_PROMPT_CHUNK_TOKENS),
+  );
   private sequences: number;
 
   readonly modelName: string;
@@ -147,6 +152,7 @@ export class NodeLlamaCppLlm implements Llm, PromptTokenizer, OnModuleInit, OnMo
       };
     } finally {
       this.barrier.leave(chat.sequence);
+      this.readers.admit();
       this.pool.release(chat);
     }
   }
@@ -175,16 +181,23 @@ export class NodeLlamaCppLlm implements Llm, PromptTokenizer, OnModuleInit, OnMo
   /**
    * Keeps what the sequence's cache already holds of the prompt and evaluates the rest in pieces of
    * LLM_PROMPT_CHUNK_TOKENS, up to the last piece: generateResponse evaluates that one (with the prompt's final
-   * token, which yields the first answer token) in its first step. Between pieces a cancel takes effect and the
-   * sequence is free again. Returns how many prompt tokens the cache already had.
+   * token, which yields the first answer token) in its first step. Prompts with more than one piece take turns
+   * (PromptReaders). Between pieces a cancel takes effect and the sequence is free again. Returns how many prompt
+   * tokens the cache already had.
    */
   private async readPrompt(sequence: LlamaContextSequence, prompt: Token[], signal?: AbortSignal): Promise<number> {
     const piece = this.config.LLM_PROMPT_CHUNK_TOKENS;
     await sequence.adaptStateToTokens(prompt.slice(0, -1), false);
     const cached = sequence.nextTokenIndex;
-    for (let at = cached; prompt.length - at > piece && !signal?.aborted; at = sequence.nextTokenIndex) {
-      await this.barrier.nextRelease();
-      await sequence.evaluateWithoutGeneratingNewTokens(prompt.slice(at, at + piece));
+    if (prompt.length - cached <= piece) return cached;
+    const leave = await this.readers.enter(signal);
+    try {
+      for (let at = sequence.nextTokenIndex; prompt.length - at > piece && !signal?.aborted; at = sequence.nextTokenIndex) {
+        await this.barrier.nextRelease();
+        await sequence.evaluateWithoutGeneratingNewTokens(prompt.slice(at, at + piece));
+      }
+    } finally {
+      leave();
     }
     return cached;
   }
