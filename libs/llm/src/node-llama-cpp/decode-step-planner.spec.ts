@@ -1,11 +1,16 @@
 import { DecodeItem, planDecodeStep } from './decode-step-planner';
 
+let sequences = 0;
 /** An answer's next token. */
-const nextToken = (): DecodeItem => ({ tokens: [1], logits: [true] });
+const nextToken = (sequence = ++sequences): DecodeItem => ({ tokens: [1], logits: [true], evaluationPriority: sequence });
 /** A prompt's last piece: its last token yields the answer's first token. */
-const lastPiece = (n: number): DecodeItem => ({ tokens: Array.from({ length: n }, (_, i) => i), logits: Object.assign(new Array(n), { [n - 1]: true as const }) });
+const lastPiece = (n: number, sequence = ++sequences): DecodeItem => ({
+  tokens: Array.from({ length: n }, (_, i) => i),
+  logits: Object.assign(new Array(n), { [n - 1]: true as const }),
+  evaluationPriority: sequence,
+});
 /** Another piece of a prompt. */
-const piece = (n: number): DecodeItem => ({ tokens: Array.from({ length: n }, (_, i) => i), logits: new Array(n) });
+const piece = (n: number, sequence = ++sequences): DecodeItem => ({ tokens: Array.from({ length: n }, (_, i) => i), logits: new Array(n), evaluationPriority: sequence });
 
 const amounts = (plan: Array<{ item: DecodeItem; processAmount: number }>, items: DecodeItem[]) =>
   items.map((it) => plan.find((p) => p.item === it)?.processAmount ?? 0);
@@ -33,6 +38,12 @@ describe('planDecodeStep', () => {
     const items = [piece(64)];
     const plan = planDecodeStep(items, 512, { streamingAnswers: () => 5, promptTokensWhileStreaming: 32 });
     expect(amounts(plan, items)).toEqual([1]);
+  });
+
+  it('hands the step to llama.cpp in the order of the sequences, whatever order the items came in', () => {
+    const items = [nextToken(5), piece(40, 2), nextToken(1), lastPiece(10, 4), nextToken(3)];
+    const plan = planDecodeStep(items, 512, { streamingAnswers: () => 3, promptTokensWhileStreaming: 16 });
+    expect(plan.map((p) => p.item.evaluationPriority)).toEqual([1, 2, 3, 4, 5]);
   });
 
   it('never plans an empty step while there is work, and never more than the step holds', () => {

@@ -16,10 +16,18 @@
  * node-llama-cpp evaluates the next step as soon as one ends if anything is queued. Should a step hold nothing but
  * middle prompt pieces while answers are streaming (they had not handed in their next token yet), it takes a single
  * token: a short step during which their tokens arrive, instead of a long one they would have to wait out.
+ *
+ * The step's items go to llama.cpp in the order of their sequences. Its KV cache keeps each sequence apart (one
+ * stream each), and then it computes a step in one pass only over sequences it meets in increasing order of id: out
+ * of order, a step of 16 answers was cut into several passes, each reading all the weights (twice the CPU time, in
+ * a measurement). node-llama-cpp does not tell the sequence of an item; NodeLlamaCppLlm passes each sequence's
+ * number as the item's `evaluationPriority`, which only this planner reads.
  */
 export interface DecodeItem {
   readonly tokens: readonly unknown[];
   readonly logits: readonly (true | undefined)[];
+  /** The sequence's number (see above). */
+  readonly evaluationPriority: number;
 }
 
 export interface PlannedItem<T extends DecodeItem> {
@@ -56,5 +64,5 @@ export function planDecodeStep<T extends DecodeItem>(items: readonly T[], size: 
     take(item, amount);
     budget -= amount;
   }
-  return plan;
+  return plan.sort((a, b) => a.item.evaluationPriority - b.item.evaluationPriority);
 }

@@ -2,7 +2,7 @@ import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/commo
 import type { LlmMessage } from '@relay/contracts';
 import { availableParallelism, freemem } from 'node:os';
 import { basename } from 'node:path';
-import type { ChatWrapper, LlamaChat, LlamaContext, LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp' with { 'resolution-mode': 'import' };
+import type { ChatWrapper, EvaluationPriority, LlamaChat, LlamaContext, LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp' with { 'resolution-mode': 'import' };
 import type { LlmConfig } from '../llm.config';
 import type { Generation, GenerateOptions, Llm, PromptTokenizer } from '../llm.port';
 import { toChatHistory } from './chat-history';
@@ -87,13 +87,17 @@ export class NodeLlamaCppLlm implements Llm, PromptTokenizer, OnModuleInit, OnMo
       return new LlamaChat({ contextSequence: sequence, chatWrapper: this.chatWrapper! });
     });
     this.chats = chats;
-    this.pool = new SequencePool(chats, (chat) => chat.sequence.contextTokens);
+    // With prefixes copied between sequences, any free sequence can start from the longest cached prefix: take the
+    // lowest-numbered one, which keeps the busy sequences together (one pass per decode step, see planDecodeStep).
+    const canCopy = typeof (chats[0]?.sequence as unknown as CopyableSequence)._copyStateFromOtherSequence === 'function';
+    this.pool = new SequencePool(chats, (chat) => chat.sequence.contextTokens, canCopy ? 'lowest-first' : 'longest-prefix');
     this.logger.log({
       msg: 'llm loaded',
       model: this.modelName,
       path: this.config.LLM_MODEL_PATH,
       chatTemplate: this.chatWrapper.wrapperName,
       sequences: this.sequences,
+      prefixCopy: canCopy,
       contextSize,
       batchSize: this.context.batchSize,
       loadMs: Math.round(performance.now() - started),
@@ -120,7 +124,8 @@ export class NodeLlamaCppLlm implements Llm, PromptTokenizer, OnModuleInit, OnMo
     let completionTokens = 0;
     try {
       await this.borrowPrefix(chat, cachedPrefix, prompt);
-      const cachedPromptTokens = await this.readPrompt(chat.sequence, prompt, options.signal);
+      const order = this.orderOf(chat);
+      const cachedPromptTokens = await this.readPrompt(chat.sequence, prompt, order, options.signal);
       const cancelled = { text: '', finishReason: 'cancelled' as const, promptTokens: prompt.length, completionTokens: 0, cachedPromptTokens };
       if (options.signal?.aborted) return cancelled;
       let result;
@@ -132,6 +137,7 @@ export class NodeLlamaCppLlm implements Llm, PromptTokenizer, OnModuleInit, OnMo
           repeatPenalty: this.config.LLM_REPEAT_PENALTY > 1 ? { penalty: this.config.LLM_REPEAT_PENALTY, lastTokens: this.config.repeatPenaltyLastTokens } : false,
           signal: options.signal,
           stopOnAbortSignal: true,
+          evaluationPriority: order,
           onTextChunk: (text) => options.onDelta(text),
           onToken: (tokens) => {
             completionTokens += tokens.length;
@@ -185,7 +191,7 @@ export class NodeLlamaCppLlm implements Llm, PromptTokenizer, OnModuleInit, OnMo
    * (PromptReaders). Between pieces a cancel takes effect and the sequence is free again. Returns how many prompt
    * tokens the cache already had.
    */
-  private async readPrompt(sequence: LlamaContextSequence, prompt: Token[], signal?: AbortSignal): Promise<number> {
+  private async readPrompt(sequence: LlamaContextSequence, prompt: Token[], order: EvaluationPriority, signal?: AbortSignal): Promise<number> {
     const piece = this.config.LLM_PROMPT_CHUNK_TOKENS;
     await sequence.adaptStateToTokens(prompt.slice(0, -1), false);
     const cached = sequence.nextTokenIndex;
@@ -194,7 +200,7 @@ export class NodeLlamaCppLlm implements Llm, PromptTokenizer, OnModuleInit, OnMo
     try {
       for (let at = sequence.nextTokenIndex; prompt.length - at > piece && !signal?.aborted; at = sequence.nextTokenIndex) {
         await this.barrier.nextRelease();
-        await sequence.evaluateWithoutGeneratingNewTokens(prompt.slice(at, at + piece));
+        await sequence.evaluateWithoutGeneratingNewTokens(prompt.slice(at, at + piece), { evaluationPriority: order });
       }
     } finally {
       leave();
@@ -232,6 +238,15 @@ export class NodeLlamaCppLlm implements Llm, PromptTokenizer, OnModuleInit, OnMo
         },
       } as typeof tokensOut;
     };
+  }
+
+  /**
+   * The sequence's number, carried to planDecodeStep as its items' `evaluationPriority` so that it can hand a step
+   * to llama.cpp in the order of the sequences (node-llama-cpp's own strategies, which read it as a priority from 1
+   * to 5, are not used).
+   */
+  private orderOf(chat: LlamaChat): EvaluationPriority {
+    return (this.chats.indexOf(chat) + 1) as EvaluationPriority;
   }
 
   /** The prompt's tokens with the chat template applied, up to where the answer starts. */

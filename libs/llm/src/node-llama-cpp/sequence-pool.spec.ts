@@ -53,6 +53,17 @@ describe('SequencePool', () => {
     expect((await b).slot).toBe(slots[0]);
   });
 
+  it('in lowest-first, hands out the idle sequence with the lowest number, saying what its cache shares', async () => {
+    const slots = [{ name: 's0', cached: [9] }, { name: 's1', cached: [1, 2, 3] }, { name: 's2', cached: [] }];
+    const sut = new SequencePool(slots, (s) => s.cached, 'lowest-first');
+    const first = await sut.acquire([1, 2, 3, 4]);
+    const second = await sut.acquire([1, 2, 3, 4]);
+    expect([first.slot.name, second.slot.name]).toEqual(['s0', 's1']);
+    expect(second.cachedPrefix).toBe(3);
+    sut.release(first.slot);
+    expect((await sut.acquire([5])).slot.name).toBe('s0');
+  });
+
   it('measures common prefixes', () => {
     expect(commonPrefixLength([1, 2, 3], [1, 2, 4])).toBe(2);
     expect(commonPrefixLength([], [1])).toBe(0);
