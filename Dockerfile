@@ -35,6 +35,8 @@ COPY --from=build /app/libs/database/migrations libs/database/migrations
 COPY --from=build /app/models models
 # The sample knowledge base the pipeline indexes at start-up (KNOWLEDGE_BASE_DIR defaults to ./docs).
 COPY docs docs
+# The licence of the model files in models/ (docs/models.md says where they come from).
+COPY licenses licenses
 # State lives under DATA_DIR; mount a volume here to keep it.
 ENV DATA_DIR=/data
 # Relay listens on localhost by default; in a container that would be unreachable through a published port. Who can

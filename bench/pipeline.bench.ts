@@ -13,10 +13,12 @@ import { loadRelayConfig } from '../apps/relay/src/relay.config';
 import { RelayModule } from '../apps/relay/src/relay.module';
 import { percentile, round, summary } from './stats';
 import { measurePipelineThroughput } from './pipeline-throughput';
+import { GROUNDED_QUESTIONS, measureConcurrentChats, SHORT_PROMPTS } from './concurrent-chats';
 import { measureTransportOverhead } from './transport-overhead';
 
 // npm run bench:pipeline [-- --transport kafka --levels 1,16,64 --kafka-levels 1,16 --max-tokens 48 --hops 5000
-//                          --queries 320 --skip-chat]
+//                          --queries 320 --skip-chat --concurrency 1,4,16 --only-concurrency]
+// --only-concurrency runs only the "many chats at once" phase (concurrent-chats.ts).
 // --transport kafka runs everything on the in-process transport and, beside it, on a real Kafka broker: the
 // project's own (scripts/kafka.mjs, on port 19092 with its own data, cleaned afterwards), or KAFKA_BROKERS if set.
 const arg = (name: string, fallback: string) => {
@@ -31,6 +33,11 @@ const KAFKA_LEVELS = arg('kafka-levels', '1,16').split(',').map(Number);
 const QUERIES = Number(arg('queries', '320'));
 const PIPELINE_SESSIONS = 64;
 const SKIP_CHAT = process.argv.includes('--skip-chat');
+const CONCURRENCY = arg('concurrency', '1,4,16').split(',').map(Number);
+const ONLY_CONCURRENCY = process.argv.includes('--only-concurrency');
+// The in-process transport handles one record per partition at a time: the concurrency phase uses enough partitions
+// (and sessions on distinct ones) that the chats wait for the model, not for each other in the transport.
+const CONCURRENCY_PARTITIONS = '64';
 const BENCH_KAFKA_PORT = '19092';
 
 const QUESTIONS = [
@@ -97,6 +104,11 @@ async function main(): Promise<void> {
     log(`Kafka ${kafkaEnv.KAFKA_BROKERS}: KAFKA_MAX_WAIT_MS=${KAFKA_MAX_WAIT_MS} KAFKA_TOPIC_PARTITIONS=${KAFKA_TOPIC_PARTITIONS} KAFKA_MAX_BUFFERED_PER_PARTITION=${KAFKA_MAX_BUFFERED_PER_PARTITION}`);
   }
   const result: Record<string, unknown> = { bench: 'pipeline', maxTokens: MAX_TOKENS };
+  if (ONLY_CONCURRENCY) {
+    result.concurrency = await concurrencyPhase(env, config);
+    console.log(JSON.stringify(result));
+    process.exit(0);
+  }
   try {
     // 1. Each transport alone: one hop, publish → handler start, before any model loads.
     const hops: Record<string, { p50: number; p99: number; pipelinedPerSec: number }> = {};
@@ -145,6 +157,7 @@ async function main(): Promise<void> {
       log(`${baseline.tokens} tokens in ${round(baseline.wallS)} s → ${round(baseline.tokensPerSec)} tokens/s`);
       log(`ratio pipeline tokens/s ÷ direct tokens/s: ${LEVELS.map((n) => `${n} sessions ${ratios[n]}`).join(', ')}`);
       Object.assign(result, { direct: { tokensPerSec: round(baseline.tokensPerSec), prompts: baseline.prompts }, ratios, ratio: Math.min(...Object.values(ratios)) });
+      result.concurrency = await concurrencyPhase(env, config);
     }
   } finally {
     if (ownBroker) stopBenchBroker();
@@ -152,6 +165,15 @@ async function main(): Promise<void> {
   if (kafkaSettings) result.kafkaSettings = kafkaSettings && { ...kafkaSettings, KAFKA_SASL_PASSWORD: undefined };
   console.log(JSON.stringify(result));
   process.exit(0);
+}
+
+/** Many chats at once (1, 4, 16), with short prompts (no sources) and with retrieval from the sample knowledge base. */
+async function concurrencyPhase(env: Record<string, string | undefined>, config: ReturnType<typeof loadRelayConfig>) {
+  const phaseEnv = { ...env, TRANSPORT_PARTITIONS: CONCURRENCY_PARTITIONS };
+  log(`\n## Many chats at once: ${CONCURRENCY.join(', ')} chats sent together, ${config.llm.LLM_MODEL_PATH}, LLM_MAX_TOKENS=${MAX_TOKENS}, LLM_THREADS=${config.llm.LLM_THREADS}, TRANSPORT_PARTITIONS=${CONCURRENCY_PARTITIONS} (sessions on distinct partitions)`);
+  const short = await measureConcurrentChats('no retrieval', { ...phaseEnv, RETRIEVER_TOP_K: '0' }, CONCURRENCY, SHORT_PROMPTS, log);
+  const grounded = await measureConcurrentChats('with retrieval', phaseEnv, CONCURRENCY, GROUNDED_QUESTIONS, log);
+  return { noRetrieval: short, withRetrieval: grounded };
 }
 
 function transportsToRun(inProcess: () => RelayTransport, kafka: () => RelayTransport): Array<[string, () => RelayTransport]> {

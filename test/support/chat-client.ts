@@ -4,6 +4,7 @@ import type {
   ChatDoneEvent,
   ChatErrorEvent,
   ChatRestartEvent,
+  ChatStatusEvent,
   ClientToServerEvents,
   HistoryMessage,
   ServerToClientEvents,
@@ -39,6 +40,8 @@ export class ChatClient {
   readonly dones: ChatDoneEvent[] = [];
   readonly errors: ChatErrorEvent[] = [];
   readonly restarts: ChatRestartEvent[] = [];
+  /** chat:status events (place in line), in arrival order. */
+  readonly statuses: ChatStatusEvent[] = [];
   /** When each event arrived (ms since the epoch), for checks on silence. */
   readonly timeline: Array<{ type: string; messageId: string | null; at: number; event: unknown }> = [];
   private readonly log: Array<{ type: string; messageId: string | null }> = [];
@@ -49,6 +52,7 @@ export class ChatClient {
     socket.on('chat:done', (e) => (this.dones.push(e), this.log.push({ type: 'done', messageId: e.messageId })));
     socket.on('chat:error', (e) => (this.errors.push(e), this.log.push({ type: 'error', messageId: e.messageId })));
     socket.on('chat:restart', (e) => this.restarts.push(e));
+    socket.on('chat:status', (e) => this.statuses.push(e));
     socket.onAny((type: string, e: { messageId?: string | null }) => this.timeline.push({ type, messageId: e?.messageId ?? null, at: Date.now(), event: e }));
   }
 
@@ -69,6 +73,21 @@ export class ChatClient {
 
   emitWithAck<T>(event: string, payload: unknown): Promise<T> {
     return (this.socket as unknown as Socket).timeout(10_000).emitWithAck(event, payload) as Promise<T>;
+  }
+
+  /** Sends a message and returns its acknowledgement without waiting for the answer. */
+  async send(sessionId: string, text: string, clientMessageId = `c-${Math.random().toString(36).slice(2)}`): Promise<Ack<{ messageId: string }>> {
+    return new Promise((resolve) =>
+      (this.socket as unknown as Socket).emit('chat:send', { sessionId, clientMessageId, text }, (res: Ack<{ messageId: string }>) => {
+        this.log.push({ type: 'ack', messageId: res.ok ? res.messageId : null });
+        resolve(res);
+      }),
+    );
+  }
+
+  /** What chat:status said about one message, in order: `queued:2`, `generating`… */
+  statusesOf(messageId: string): string[] {
+    return this.statuses.filter((s) => s.messageId === messageId).map((s) => (s.state === 'queued' ? `queued:${s.position}` : s.state));
   }
 
   /** Sends a message and waits until its chat:done or chat:error. */

@@ -90,6 +90,8 @@ export class RelayProcess {
         DATA_DIR: this.dataDir,
         AUTH_SECRET: 'e2e-secret-that-is-long-enough-to-sign-tokens',
         LOG_LEVEL: process.env.RELAY_E2E_LOG_LEVEL ?? 'warn',
+        // Tests of the plumbing run on the tiny model, for speed; a test about answers names the model it needs.
+        LLM_LOCAL_MODEL: 'smollm2-135m',
         ...this.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -16,8 +16,9 @@ async function bootstrap(): Promise<void> {
     llmWorker: parseEnv(llmWorkerConfigSchema, env),
     kafka: parseEnv(kafkaConfigSchema, env),
   }));
-  // Generation takes at least LLM_PARALLEL prompts at once, whatever partitions it holds (more wait in its queue).
-  const generation = { 'llm-worker': Math.max(config.common.TRANSPORT_CONCURRENCY, config.llm.LLM_PARALLEL) };
+  // Generation takes at least LLM_PARALLEL prompts at once (when set; sized from the machine otherwise, at most 32,
+  // under TRANSPORT_CONCURRENCY's default), whatever partitions it holds; more wait in its queue.
+  const generation = { 'llm-worker': Math.max(config.common.TRANSPORT_CONCURRENCY, config.llm.LLM_PARALLEL ?? 1) };
   const transport = createTransport(config.common, config.kafka, 'llm-worker', generation);
   await startApp({ name: 'llm-worker', module: LlmWorkerAppModule.forRoot(config, transport), transport, port: config.http.PORT, host: config.http.HOST });
 }

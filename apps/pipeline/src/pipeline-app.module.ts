@@ -30,7 +30,8 @@ export class PipelineAppModule {
               KeywordIndexModule.forRoot({ dataDir, bm25: { k1: config.pipeline.RETRIEVER_BM25_K1, b: config.pipeline.RETRIEVER_BM25_B } }),
             ]
           : []),
-        ...(stages.includes('prompt-builder') ? [LlmModule.forRoot(config.llm)] : []),
+        // The prompt builder needs the model's vocabulary and template, not the model: the LLM workers generate.
+        ...(stages.includes('prompt-builder') ? [LlmModule.forPromptTokenizer(config.llm)] : []),
         PipelineModule.forRoot(config.pipeline, { dataDir }),
       ],
     };

@@ -1,5 +1,4 @@
 import { boolVar, enumVar, intVar, numberVar, stringVar } from '@relay/config';
-import { llmConfigFields } from '@relay/llm';
 import { z } from 'zod';
 import { RERANKERS } from './retriever/retriever';
 
@@ -32,9 +31,7 @@ export const pipelineConfigSchema = z
     CHUNK_TOKENS: intVar(200, 16, 8192),
     /** Tokens (whole sentences) repeated from the end of a chunk at the start of the next; must be below CHUNK_TOKENS. */
     CHUNK_OVERLAP_TOKENS: intVar(40, 0, 8191),
-  })
-  // The prompt builder keeps room for the answer the LLM worker will generate.
-  .extend(llmConfigFields.pick({ LLM_MAX_TOKENS: true }).shape);
+  });
 export type PipelineConfig = z.infer<typeof pipelineConfigSchema>;
 
 export const PIPELINE_CONFIG = Symbol('PIPELINE_CONFIG');

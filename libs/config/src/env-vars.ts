@@ -33,3 +33,20 @@ export const optionalStringVar = () => z.string().default('');
 
 /** An http(s) URL, e.g. an API base such as http://127.0.0.1:8080/v1. */
 export const urlVar = (fallback: string) => z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).default(fallback);
+
+/** An integer that may be left empty: undefined then, and the reader of the config decides what that implies. */
+export const optionalIntVar = (min: number, max: number) =>
+  z.coerce
+    .number({ message: `must be an integer between ${min} and ${max}` })
+    .int({ message: `must be an integer between ${min} and ${max}` })
+    .min(min, { message: `must be an integer between ${min} and ${max}` })
+    .max(max, { message: `must be an integer between ${min} and ${max}` })
+    .optional();
+
+/** A number that may be left empty: undefined then, and the reader of the config decides what that implies. */
+export const optionalNumberVar = (min: number, max: number) =>
+  z.coerce
+    .number({ message: `must be a number between ${min} and ${max}` })
+    .min(min, { message: `must be a number between ${min} and ${max}` })
+    .max(max, { message: `must be a number between ${min} and ${max}` })
+    .optional();

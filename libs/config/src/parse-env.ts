@@ -20,16 +20,20 @@ export function readEnvironment(envFile = '.env'): Env {
   return { ...fromFile, ...process.env };
 }
 
+/** An object of variables, or one whose values are then resolved further (e.g. defaults that depend on another variable). */
+type EnvSchema = z.ZodObject | z.ZodPipe<z.ZodObject, z.ZodType>;
+
 /** Validates the variables a schema names; a wrong value throws a ConfigError naming the variable and why. */
-export function parseEnv<S extends z.ZodObject>(schema: S, env: Env): z.infer<S> {
+export function parseEnv<S extends EnvSchema>(schema: S, env: Env): z.infer<S> {
   const picked: Env = {};
-  for (const key of Object.keys(schema.shape)) {
+  const shape = schema instanceof z.ZodPipe ? (schema.in as z.ZodObject).shape : (schema as z.ZodObject).shape;
+  for (const key of Object.keys(shape)) {
     const value = env[key];
     // An empty value means "use the default", as in .env.example.
     picked[key] = value === undefined || value.trim() === '' ? undefined : value.trim();
   }
   const result = schema.safeParse(picked);
-  if (result.success) return result.data;
+  if (result.success) return result.data as z.infer<S>;
   throw new ConfigError(
     result.error.issues.map((issue) => {
       const variable = String(issue.path[0] ?? '?');

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ErrorCode } from './error-codes';
 import type { StageTiming } from './envelope';
-import type { Citation, FinishReason } from './messages/chat-response.dto';
+import type { Citation, FinishReason, ModelTimings } from './messages/chat-response.dto';
 import type { Moderation } from './messages/chat-message.dto';
 
 /** Socket.IO namespace of the chat protocol (see docs/protocol.md). */
@@ -19,6 +19,7 @@ export const SERVER_EVENTS = {
   done: 'chat:done',
   error: 'chat:error',
   restart: 'chat:restart',
+  status: 'chat:status',
 } as const;
 
 const id = z.string().trim().min(1).max(100);
@@ -82,6 +83,8 @@ export interface ChatTimings {
   firstTokenMs: number | null;
   /** From the gateway accepting the message to the answer being complete. */
   totalMs: number;
+  /** The LLM worker's share: queue, prompt reading, writing (absent from answers cancelled before the worker). */
+  model?: ModelTimings;
 }
 
 export interface ChatDoneEvent {
@@ -95,6 +98,12 @@ export interface ChatDoneEvent {
   model: string;
   timings: ChatTimings;
 }
+
+/**
+ * Where a message is before its answer streams: `queued` (waiting for the model; `position` 1 is next, sent again
+ * when it changes) or `generating` (it left the queue; the model is reading it). Later versions may add states.
+ */
+export type ChatStatusEvent = { sessionId: string; messageId: string } & ({ state: 'queued'; position: number } | { state: 'generating' });
 
 /** The answer is being generated again from the start (its worker died): drop what was shown; seq restarts at 0. */
 export interface ChatRestartEvent {
@@ -122,4 +131,5 @@ export interface ServerToClientEvents {
   'chat:done': (event: ChatDoneEvent) => void;
   'chat:error': (event: ChatErrorEvent) => void;
   'chat:restart': (event: ChatRestartEvent) => void;
+  'chat:status': (event: ChatStatusEvent) => void;
 }

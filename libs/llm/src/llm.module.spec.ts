@@ -21,7 +21,7 @@ describe('LLM config', () => {
       LLM_TOKENIZER_PATH: '',
       LLM_REQUEST_TIMEOUT_MS: 120_000,
     });
-    expect(tokenizerPathOf(config)).toBe('./models/SmolLM2-135M-Instruct.Q4_1.gguf');
+    expect(tokenizerPathOf(config)).toBe('models/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf');
     expect(tokenizerPathOf({ ...config, LLM_TOKENIZER_PATH: '/models/served-model.Q4_K_M.gguf' })).toBe('/models/served-model.Q4_K_M.gguf');
   });
 
@@ -47,4 +47,14 @@ describe('LlmModule.forRoot', () => {
     expect((providerOf(providers, PROMPT_TOKENIZER) as FactoryProvider).useFactory()).toBeInstanceOf(NodeLlamaCppTokenizer);
     expect(providerOf(providers, NodeLlamaCppLlm)).toBeUndefined();
   });
+
+  it('gives a process that only builds prompts the vocabulary-only tokenizer, and no model to generate with', () => {
+    const { providers = [], exports = [] } = LlmModule.forPromptTokenizer(parseEnv(llmConfigSchema, {}));
+
+    expect((providerOf(providers, PROMPT_TOKENIZER) as FactoryProvider).useFactory()).toBeInstanceOf(NodeLlamaCppTokenizer);
+    expect(providerOf(providers, LLM)).toBeUndefined();
+    expect(providerOf(providers, NodeLlamaCppLlm)).toBeUndefined();
+    expect(exports).toEqual([PROMPT_TOKENIZER]);
+  });
 });
+

@@ -35,4 +35,19 @@ export class LlmModule {
       exports: [LLM, PROMPT_TOKENIZER],
     };
   }
+
+  /**
+   * PROMPT_TOKENIZER alone, for a process that builds prompts but generates none (a pipeline in distributed mode):
+   * the model's vocabulary and chat template only, never its weights or a context with its sequences.
+   */
+  static forPromptTokenizer(config: LlmConfig): DynamicModule {
+    return {
+      module: LlmModule,
+      providers: [
+        { provide: PROMPT_TOKENIZER, useFactory: () => new NodeLlamaCppTokenizer(config) },
+        readinessOf<NodeLlamaCppTokenizer>(PROMPT_TOKENIZER, 'llm', (tokenizer) => ({ ready: tokenizer.isReady(), details: { tokenizer: tokenizer.path } })),
+      ],
+      exports: [PROMPT_TOKENIZER],
+    };
+  }
 }

@@ -9,6 +9,7 @@ export class FakePromptTokenizer implements PromptTokenizer {
   constructor(
     readonly contextSize: number,
     readonly perMessageOverhead = 4,
+    readonly maxTokens = 512,
   ) {}
 
   isReady(): boolean {

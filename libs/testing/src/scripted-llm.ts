@@ -12,6 +12,8 @@ export class ScriptedLlm implements Llm {
   constructor(
     private readonly answer = 'Relay answers from your documents [1] quickly and clearly.',
     private readonly delayMs = 5,
+    /** How many answers the worker may have it generate at once; the rest wait in the worker's queue. */
+    readonly parallelism = 16,
   ) {}
 
   isReady(): boolean {

@@ -1,6 +1,6 @@
 import { Controller, Logger } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import { ChatResponse, Delivered, nowMs, ResponseDone, SERVER_EVENTS, stageTiming, TOPICS } from '@relay/contracts';
+import { ChatResponse, ChatStatusEvent, Delivered, nowMs, ResponseDone, SERVER_EVENTS, stageTiming, TOPICS } from '@relay/contracts';
 import { InteractionAudit } from '../audit/interaction-audit';
 import { SessionManager } from '../session/session-manager';
 import { ChatGateway } from './chat.gateway';
@@ -31,6 +31,13 @@ export class ChatResponsesHandler {
       case 'accepted':
         await this.sessions.recordUserTurn(sessionId, messageId, body.text, response.createdAt);
         return;
+      case 'status': {
+        const event: ChatStatusEvent =
+          body.state === 'queued' ? { sessionId, messageId, state: 'queued', position: body.position! } : { sessionId, messageId, state: body.state };
+        // A status that arrives after the answer began (another worker's leftover) is stale: not delivered.
+        if (this.tracker.status(event)) this.gateway.emitToSession(sessionId, SERVER_EVENTS.status, event);
+        return;
+      }
       case 'chunk': {
         const event = { sessionId, messageId, seq: body.seq, delta: body.delta };
         const verdict = this.tracker.chunk(event, body.generationId);
@@ -64,6 +71,7 @@ export class ChatResponsesHandler {
       stages: [...response.timings, stageTiming(response, 'gateway')],
       firstTokenMs: inFlight?.firstChunkAt !== undefined ? inFlight.firstChunkAt - inFlight.acceptedAt : null,
       totalMs: inFlight ? now - inFlight.acceptedAt : 0,
+      ...(body.modelTimings && { model: body.modelTimings }),
     };
     const event = {
       sessionId,

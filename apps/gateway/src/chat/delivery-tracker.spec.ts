@@ -44,4 +44,17 @@ describe('DeliveryTracker', () => {
     expect(t.replay('a', 0)).toBeUndefined();
     expect(t.replay('c', 0)?.chunks).toHaveLength(1);
   });
+
+  it('keeps the latest place in line until the answer begins, then drops statuses and starts the answer without a restart', () => {
+    const t = new DeliveryTracker();
+    const queued = (position: number) => ({ sessionId: 's', messageId: 'm', state: 'queued' as const, position });
+    expect(t.status(queued(3))).toBe(true);
+    expect(t.status(queued(2))).toBe(true);
+    expect(t.replay('m', 0)).toEqual({ sessionId: 's', chunks: [], status: queued(2) });
+
+    expect(t.chunk(chunk(0), 'g')).toBe('deliver');
+    expect(t.chunk(chunk(1), 'g')).toBe('deliver');
+    expect(t.status(queued(1))).toBe(false);
+    expect(t.replay('m', 0)?.status).toBeUndefined();
+  });
 });

@@ -1,13 +1,16 @@
-import type { ChatChunkEvent, ChatDoneEvent } from '@relay/contracts';
+import type { ChatChunkEvent, ChatDoneEvent, ChatStatusEvent } from '@relay/contracts';
 
 interface MessageDelivery {
   /** Whose answer this is: a resume is answered only for the session that owns it. */
   sessionId: string;
+  /** '' until the first chunk: only a status was delivered so far. */
   generationId: string;
   nextSeq: number;
   /** What was delivered of the current generation, for a client that reconnects and resumes. */
   chunks: ChatChunkEvent[];
   done?: ChatDoneEvent;
+  /** The latest status before the first chunk (its place in line), for a client that resumes while it waits. */
+  status?: ChatStatusEvent;
 }
 
 export type ChunkVerdict = 'deliver' | 'duplicate' | 'restart';
@@ -31,6 +34,11 @@ export class DeliveryTracker {
       return 'deliver';
     }
     if (state.done) return 'duplicate';
+    if (state.generationId === '') {
+      // Only statuses so far: this is the answer's first chunk.
+      Object.assign(state, { generationId, nextSeq: event.seq + 1, chunks: [event], status: undefined });
+      return 'deliver';
+    }
     if (generationId !== state.generationId) {
       // Old generations' leftovers are dropped; a new one starting over restarts the answer.
       if (event.seq !== 0) return 'duplicate';
@@ -43,6 +51,18 @@ export class DeliveryTracker {
     return 'deliver';
   }
 
+  /** True if the status is to be delivered: the answer has not begun streaming or finished yet. */
+  status(event: ChatStatusEvent): boolean {
+    const state = this.messages.get(event.messageId);
+    if (!state) {
+      this.remember(event.messageId, { sessionId: event.sessionId, generationId: '', nextSeq: 0, chunks: [], status: event });
+      return true;
+    }
+    if (state.done || state.chunks.length > 0) return false;
+    state.status = event;
+    return true;
+  }
+
   /** True the first time an answer completes; a repeated done is a duplicate. */
   done(event: ChatDoneEvent): boolean {
     const state = this.messages.get(event.messageId);
@@ -52,11 +72,14 @@ export class DeliveryTracker {
     return true;
   }
 
-  /** The chunks from `fromSeq` on and the done event if the answer is complete; undefined if unknown here. */
-  replay(messageId: string, fromSeq: number): { sessionId: string; chunks: ChatChunkEvent[]; done?: ChatDoneEvent } | undefined {
+  /**
+   * The chunks from `fromSeq` on and the done event if the answer is complete, or its latest status if it has not
+   * begun; undefined if unknown here.
+   */
+  replay(messageId: string, fromSeq: number): { sessionId: string; chunks: ChatChunkEvent[]; done?: ChatDoneEvent; status?: ChatStatusEvent } | undefined {
     const state = this.messages.get(messageId);
     if (!state) return undefined;
-    return { sessionId: state.sessionId, chunks: state.chunks.filter((c) => c.seq >= fromSeq), done: state.done };
+    return { sessionId: state.sessionId, chunks: state.chunks.filter((c) => c.seq >= fromSeq), done: state.done, status: state.status };
   }
 
   private remember(messageId: string, state: MessageDelivery): void {

@@ -3,7 +3,7 @@ import type { Request } from 'express';
 import { RateLimits } from '../rate-limit/rate-limits';
 import { CorrelationContext } from '@relay/observability';
 import { randomUUID } from 'node:crypto';
-import { HistoryMessage, RelayError } from '@relay/contracts';
+import { ANONYMOUS_USER_ID, HistoryMessage, RelayError } from '@relay/contracts';
 import { z } from 'zod';
 import { SessionManager } from './session-manager';
 
@@ -24,7 +24,7 @@ export class SessionsController {
     this.limits.sessionCreate(this.limits.clientOf(req.socket.remoteAddress, req.headers['x-forwarded-for']));
     const parsed = createSessionSchema.safeParse(body ?? {});
     if (!parsed.success) throw new RelayError('INVALID_PAYLOAD', `Invalid payload: ${parsed.error.issues[0].message}`);
-    return this.sessions.createSession(parsed.data.userId ?? 'anonymous');
+    return this.sessions.createSession(parsed.data.userId ?? ANONYMOUS_USER_ID);
   }
 
   @Get(':sessionId/messages')

@@ -1,16 +1,19 @@
 import { Controller, Inject, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import { ChatControl, ChatPrompt, Delivered, forwardEnvelope, nowMs, replyEnvelope, TOPICS } from '@relay/contracts';
-import { LLM, Llm } from '@relay/llm';
+import { ANONYMOUS_USER_ID, ChatControl, ChatPrompt, ChatResponse, Delivered, forwardEnvelope, nowMs, replyEnvelope, TOPICS } from '@relay/contracts';
+import { Generation, LLM, Llm } from '@relay/llm';
 import { TopicPublisher } from '@relay/transport';
 import { LLM_WORKER_CONFIG, LlmWorkerConfig } from '../llm-worker.config';
 import { ChunkCoalescer } from './chunk-coalescer';
+import { GenerationQueue } from './generation-queue';
 import { GenerationRegistry } from './generation-registry';
 
 /**
  * Generates the answer to a built prompt and streams it to chat.responses: one chunk record per piece of text the
- * model produces (seq from 0, in order), then a done record with the full text, citations and usage.
+ * model produces (seq from 0, in order), then a done record with the full text, citations and usage. When the model
+ * is busy with as many answers as it generates at once, the prompt waits in the GenerationQueue, and status records
+ * tell the client its place in line (and that it left the line).
  */
 @Controller()
 export class GenerationHandler {
@@ -20,6 +23,7 @@ export class GenerationHandler {
     private readonly publisher: TopicPublisher,
     @Inject(LLM) private readonly llm: Llm,
     private readonly registry: GenerationRegistry,
+    private readonly queue: GenerationQueue,
     @Inject(LLM_WORKER_CONFIG) private readonly config: LlmWorkerConfig,
   ) {}
 
@@ -36,12 +40,30 @@ export class GenerationHandler {
     let firstTokenAt: number | undefined;
     // Chunks are published in order, without holding up the model between tokens.
     let publishing: Promise<void> = Promise.resolve();
+    const publishInOrder = (payload: ChatResponse) => {
+      const record = replyEnvelope(prompt, payload);
+      publishing = publishing.then(() => this.publisher.publish(TOPICS.responses, record));
+    };
     const coalescer = new ChunkCoalescer(this.config.STREAM_COALESCE_MS, this.config.STREAM_COALESCE_MAX_PIECES, (delta) => {
-      const chunk = replyEnvelope(prompt, { type: 'chunk' as const, generationId, seq: seq++, delta });
-      publishing = publishing.then(() => this.publisher.publish(TOPICS.responses, chunk));
+      publishInOrder({ type: 'chunk', generationId, seq: seq++, delta });
     });
+    const waitStart = nowMs();
+    let toldQueued = false;
+    let turn: 'started' | 'cancelled' | undefined;
     try {
-      const result = signal.aborted
+      turn = await this.queue.acquire({
+        messageId: prompt.messageId,
+        // Anonymous sessions are each their own user, so one anonymous burst does not hold up other visitors.
+        userId: prompt.payload.userId === ANONYMOUS_USER_ID ? `session:${prompt.sessionId}` : `user:${prompt.payload.userId}`,
+        signal,
+        onPosition: (position) => {
+          toldQueued = true;
+          publishInOrder({ type: 'status', state: 'queued', position });
+        },
+      });
+      const startedAt = nowMs();
+      if (turn === 'started' && toldQueued) publishInOrder({ type: 'status', state: 'generating' });
+      const result: Generation = signal.aborted
         ? { text: '', finishReason: 'cancelled' as const, promptTokens: prompt.payload.promptTokens, completionTokens: 0 }
         : await this.llm.generate(prompt.payload.messages, {
             maxTokens: prompt.payload.maxTokens,
@@ -52,6 +74,7 @@ export class GenerationHandler {
               coalescer.push(delta);
             },
           });
+      const finishedAt = nowMs();
       coalescer.flush();
       await publishing;
       const citations = prompt.payload.sources.map((s) => ({ ...s, cited: result.text.includes(`[${s.n}]`) }));
@@ -66,11 +89,18 @@ export class GenerationHandler {
         usage: { promptTokens: result.promptTokens, completionTokens: result.completionTokens },
         model: this.llm.modelName,
         firstTokenMs: firstTokenAt === undefined ? null : firstTokenAt - prompt.receivedAt,
+        modelTimings: {
+          queuedMs: startedAt - waitStart,
+          promptMs: (firstTokenAt ?? finishedAt) - startedAt,
+          generationMs: firstTokenAt === undefined ? 0 : finishedAt - firstTokenAt,
+          cachedPromptTokens: result.cachedPromptTokens ?? 0,
+        },
       });
       await this.publisher.publish(TOPICS.responses, done);
       this.registry.markAnswered(prompt.messageId);
-      this.logger.log({ msg: 'generated', finishReason: result.finishReason, completionTokens: result.completionTokens });
+      this.logger.log({ msg: 'generated', finishReason: result.finishReason, completionTokens: result.completionTokens, queuedMs: Math.round(startedAt - waitStart) });
     } finally {
+      if (turn === 'started') this.queue.release();
       this.registry.finish(prompt.messageId);
     }
   }

@@ -3,7 +3,6 @@ import { EventPattern, Payload } from '@nestjs/microservices';
 import { Delivered, forwardEnvelope, RelayError, replyEnvelope, RetrievedContext, TOPICS } from '@relay/contracts';
 import { PROMPT_TOKENIZER, PromptTokenizer } from '@relay/llm';
 import { TopicPublisher } from '@relay/transport';
-import { PIPELINE_CONFIG, PipelineConfig } from '../pipeline.config';
 import { PromptBuilder } from './prompt-builder';
 
 /** Last pipeline stage: assembles the prompt within the model's context budget. */
@@ -13,15 +12,15 @@ export class PromptBuilderHandler {
 
   constructor(
     private readonly publisher: TopicPublisher,
-    @Inject(PROMPT_TOKENIZER) tokenizer: PromptTokenizer,
-    @Inject(PIPELINE_CONFIG) private readonly config: PipelineConfig,
+    @Inject(PROMPT_TOKENIZER) private readonly tokenizer: PromptTokenizer,
   ) {
     this.builder = new PromptBuilder(tokenizer);
   }
 
   @EventPattern(TOPICS.retrieved, { stage: 'prompt-builder' })
   async handle(@Payload() context: Delivered<RetrievedContext>): Promise<void> {
-    const maxTokens = this.config.LLM_MAX_TOKENS;
+    // The room kept for the answer: the model's tuned default or LLM_MAX_TOKENS.
+    const maxTokens = this.tokenizer.maxTokens;
     let prompt;
     try {
       prompt = this.builder.build({ question: context.payload.text, history: context.payload.history, chunks: context.payload.chunks, maxTokens });
@@ -33,7 +32,7 @@ export class PromptBuilderHandler {
     }
     await this.publisher.publish(
       TOPICS.prompts,
-      forwardEnvelope(context, 'prompt-builder', { ...prompt, maxTokens, moderation: context.payload.moderation }),
+      forwardEnvelope(context, 'prompt-builder', { ...prompt, userId: context.payload.userId, maxTokens, moderation: context.payload.moderation }),
     );
   }
 }

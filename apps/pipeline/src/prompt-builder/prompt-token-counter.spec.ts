@@ -12,6 +12,9 @@ class CountingTokenizer implements PromptTokenizer {
   get contextSize(): number {
     return this.inner.contextSize;
   }
+  get maxTokens(): number {
+    return this.inner.maxTokens;
+  }
   isReady(): boolean {
     return true;
   }
@@ -28,6 +31,7 @@ class CountingTokenizer implements PromptTokenizer {
  */
 class MergingTokenizer implements PromptTokenizer {
   readonly contextSize = 10_000;
+  readonly maxTokens = 256;
   exactCalls = 0;
   isReady(): boolean {
     return true;

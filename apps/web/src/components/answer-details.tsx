@@ -26,6 +26,15 @@ export function AnswerDetails({ details }: { details: Details }) {
             {usage.promptTokens} prompt · {usage.completionTokens} answer
           </dd>
         </div>
+        {timings.model ? (
+          <div>
+            <dt>Model time</dt>
+            <dd>
+              {ms(timings.model.queuedMs)} waiting · {ms(timings.model.promptMs)} reading ({timings.model.cachedPromptTokens} tokens reused) ·{' '}
+              {ms(timings.model.generationMs)} writing
+            </dd>
+          </div>
+        ) : null}
       </dl>
       <table>
         <caption class="sr-only">Latency of each stage</caption>

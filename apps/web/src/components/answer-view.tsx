@@ -3,6 +3,7 @@ import { copyText } from '../markdown/clipboard';
 import { renderMarkdown } from '../markdown/render-markdown';
 import type { Exchange } from '../state/exchange';
 import { AnswerDetails } from './answer-details';
+import { waitingNote } from './waiting-note';
 
 interface Props {
   exchange: Exchange;
@@ -52,9 +53,9 @@ export function AnswerView({ exchange, canRegenerate, onRegenerate, onShowSource
         </p>
       ) : null}
       {answer.state === 'waiting' && !sendNote ? (
-        <p class="thinking" data-testid="thinking">
+        <p class="thinking" data-testid="thinking" data-status={answer.status?.state ?? ''} role="status">
           <span class="dots" aria-hidden="true" />
-          Searching your documents…
+          {waitingNote(answer.status)}
         </p>
       ) : null}
       {answer.text ? <div class="markdown" data-testid="answer-text" data-raw={answer.text} onClick={onMarkdownClick} dangerouslySetInnerHTML={{ __html: html }} /> : null}

@@ -211,4 +211,30 @@ describe('ChatSession', () => {
       ['lost', 'waiting'],
     ]);
   });
+
+  it('shows the place in line from chat:status, even one that came before the acknowledgement, until the answer streams', async () => {
+    const { session } = await openSession();
+    socket.ackWith = (event) => {
+      if (event !== 'chat:send') return undefined;
+      socket.serverEmit('chat:status', { sessionId: 's1', messageId: 'm1', state: 'queued', position: 3 });
+      return { ok: true, messageId: 'm1' };
+    };
+    session.send('hello');
+    await tick();
+    expect(lastAnswer(session)).toMatchObject({ state: 'waiting', status: { state: 'queued', position: 3 } });
+
+    socket.serverEmit('chat:status', { sessionId: 's1', messageId: 'm1', state: 'queued', position: 1 });
+    await tick();
+    expect(lastAnswer(session).status).toEqual({ state: 'queued', position: 1 });
+    socket.serverEmit('chat:status', { sessionId: 's1', messageId: 'm1', state: 'generating' });
+    socket.serverEmit('chat:status', { sessionId: 's1', messageId: 'm1', state: 'some-future-state' });
+    await tick();
+    expect(lastAnswer(session).status).toEqual({ state: 'generating' });
+
+    socket.serverEmit('chat:chunk', { sessionId: 's1', messageId: 'm1', seq: 0, delta: 'Hi' });
+    await tick();
+    expect(lastAnswer(session)).toMatchObject({ state: 'streaming', text: 'Hi' });
+    expect(lastAnswer(session).status).toBeUndefined();
+  });
 });
+

@@ -1,4 +1,4 @@
-import type { ChatDoneEvent, ClientToServerEvents, ErrorBody, ServerToClientEvents } from '@relay/contracts';
+import type { ChatDoneEvent, ChatStatusEvent, ClientToServerEvents, ErrorBody, ServerToClientEvents } from '@relay/contracts';
 import { io, type Socket } from 'socket.io-client';
 import { ApiError } from '../api/api-error';
 import { sessionsApi } from '../api/sessions-api';
@@ -38,6 +38,8 @@ export class ChatSession {
   private exchanges: Exchange[] = [];
   private readonly streams = new Map<string, AnswerStream>();
   private readonly finished = new Map<string, ChatDoneEvent>();
+  /** The latest chat:status of each waiting answer (it can arrive before the send's acknowledgement is read). */
+  private readonly statuses = new Map<string, ChatStatusEvent>();
   private readonly cancelRequested = new Set<string>();
   private readonly pending: PendingStore;
   private socket: ChatSocket | null = null;
@@ -218,6 +220,7 @@ export class ChatSession {
       this.render();
     });
     socket.on('chat:done', (e) => this.onDone(e));
+    socket.on('chat:status', (e) => this.onStatus(e));
     socket.on('chat:error', (e) => {
       const exchange = e.messageId ? this.byMessageId(e.messageId) : undefined;
       if (exchange) this.fail(exchange, { code: e.code, message: e.message });
@@ -302,6 +305,15 @@ export class ChatSession {
     this.render();
   }
 
+  private onStatus(event: ChatStatusEvent): void {
+    // Only the states this page knows how to show; a newer server may send others.
+    if (event.state !== 'queued' && event.state !== 'generating') return;
+    this.statuses.set(event.messageId, event);
+    const exchange = this.byMessageId(event.messageId);
+    if (exchange) this.catchUp(exchange);
+    this.render();
+  }
+
   private onDone(event: ChatDoneEvent): void {
     this.finished.set(event.messageId, event);
     const exchange = this.byMessageId(event.messageId);
@@ -332,7 +344,15 @@ export class ChatSession {
       return;
     }
     const stream = this.streamOf(messageId);
-    if (stream.nextSeq > 0) exchange.answer = { ...exchange.answer, text: stream.text, state: 'streaming' };
+    if (stream.nextSeq > 0) {
+      exchange.answer = { ...exchange.answer, text: stream.text, state: 'streaming', status: undefined };
+      this.statuses.delete(messageId);
+      return;
+    }
+    const status = this.statuses.get(messageId);
+    if (status && exchange.answer.state === 'waiting') {
+      exchange.answer = { ...exchange.answer, status: status.state === 'queued' ? { state: 'queued', position: status.position } : { state: 'generating' } };
+    }
   }
 
   private fail(exchange: Exchange, error: Pick<ErrorBody, 'code' | 'message'>): void {
@@ -346,6 +366,7 @@ export class ChatSession {
     if (exchange.messageId) {
       this.streams.delete(exchange.messageId);
       this.finished.delete(exchange.messageId);
+      this.statuses.delete(exchange.messageId);
     }
   }
 

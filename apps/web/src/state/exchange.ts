@@ -13,9 +13,14 @@ export interface Question {
   sendError?: string;
 }
 
+/** Where a waiting answer is, as chat:status last said: in the model's queue (1 = next), or being read by it. */
+export type AnswerStatus = { state: 'queued'; position: number } | { state: 'generating' };
+
 export interface Answer {
   text: string;
   state: AnswerState;
+  /** Only while `waiting`: what chat:status last said. */
+  status?: AnswerStatus;
   finishReason?: FinishReason;
   citations: Citation[];
   details?: AnswerDetails;

@@ -14,6 +14,8 @@ export type PromptSource = z.infer<typeof promptSourceSchema>;
 
 /** `chat.prompts`: a fully built prompt that fits the model's context with room for `maxTokens` of answer. */
 export const chatPromptSchema = z.object({
+  /** Whose message: the LLM worker's queue takes turns between users. */
+  userId: z.string().min(1).max(200),
   messages: z.array(llmMessageSchema).min(1),
   sources: z.array(promptSourceSchema),
   promptTokens: z.number().int().nonnegative(),

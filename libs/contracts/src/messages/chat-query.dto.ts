@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { historyTurnSchema } from './chat-message.dto';
 
+/** The user id of sessions created without one (POST /api/sessions with no body). */
+export const ANONYMOUS_USER_ID = 'anonymous';
+
 /** `chat.queries`: a user's message as the session manager accepted it, with the recent history of its session. */
 export const chatQuerySchema = z.object({
   userId: z.string().min(1).max(200),

@@ -19,6 +19,33 @@ export const responseAcceptedSchema = z.object({
   moderation: moderationSchema,
 });
 
+export const modelTimingsSchema = z.object({
+  /** In the LLM worker's queue, waiting for a free sequence. */
+  queuedMs: z.number().nonnegative(),
+  /** From getting a sequence to the first piece of text: reading the prompt. */
+  promptMs: z.number().nonnegative(),
+  /** From the first piece of text to the last. */
+  generationMs: z.number().nonnegative(),
+  /** Prompt tokens the model already held (a shared start reused) and did not read again. */
+  cachedPromptTokens: z.number().int().nonnegative(),
+});
+export type ModelTimings = z.infer<typeof modelTimingsSchema>;
+
+/**
+ * Where a message is before its answer streams, sent again whenever that changes. `queued`: waiting in the LLM
+ * worker's queue, `position` 1 being next; `generating`: it left the queue, the model is reading it. Later stages may
+ * add states; a receiver ignores a state it does not know.
+ */
+export const STATUS_STATES = ['queued', 'generating'] as const;
+export type StatusState = (typeof STATUS_STATES)[number];
+export const responseStatusSchema = z
+  .object({
+    type: z.literal('status'),
+    state: z.enum(STATUS_STATES),
+    position: z.number().int().positive().optional(),
+  })
+  .refine((s) => (s.state === 'queued') === (s.position !== undefined), { message: 'position is given exactly when queued' });
+
 /** A piece of the answer; `seq` counts from 0 per message with no gaps. */
 export const responseChunkSchema = z.object({
   type: z.literal('chunk'),
@@ -41,6 +68,8 @@ export const responseDoneSchema = z.object({
   model: z.string(),
   /** From the worker starting on the prompt to the model's first piece of text. */
   firstTokenMs: z.number().nonnegative().nullable(),
+  /** Where the worker's time went: waiting for a free sequence, reading the prompt, writing the answer. */
+  modelTimings: modelTimingsSchema.optional(),
 });
 
 export const responseErrorSchema = z.object({
@@ -52,9 +81,11 @@ export const responseErrorSchema = z.object({
 /** `chat.responses`: everything the gateway relays back to the client about one message. */
 export const chatResponseSchema = z.discriminatedUnion('type', [
   responseAcceptedSchema,
+  responseStatusSchema,
   responseChunkSchema,
   responseDoneSchema,
   responseErrorSchema,
 ]);
 export type ChatResponse = z.infer<typeof chatResponseSchema>;
 export type ResponseDone = z.infer<typeof responseDoneSchema>;
+export type ResponseStatus = z.infer<typeof responseStatusSchema>;

@@ -68,6 +68,11 @@ export class OpenAiCompatibleLlm implements Llm, OnModuleInit, OnModuleDestroy {
     this.probeDelayMs = probe.firstDelayMs;
   }
 
+  /** LLM_PARALLEL requests at once when set; otherwise every answer goes straight to the server, which queues them. */
+  get parallelism(): number {
+    return this.config.LLM_PARALLEL ?? Infinity;
+  }
+
   /** LLM_MODEL, or the id the server listed first once it has been reached. */
   get modelName(): string {
     return this.config.LLM_MODEL || this.resolvedModel || '(first model the server lists)';

@@ -1,0 +1,13 @@
+import { ordinal, waitingNote } from './waiting-note';
+
+describe('waitingNote', () => {
+  it('says the place in line while queued, then that the model is reading', () => {
+    expect(waitingNote({ state: 'queued', position: 2 })).toBe('Waiting for the model: 2nd in line…');
+    expect(waitingNote({ state: 'generating' })).toBe('The model is reading your question…');
+    expect(waitingNote(undefined)).toBe('Searching your documents…');
+  });
+
+  it('writes English ordinals', () => {
+    expect([1, 2, 3, 4, 11, 12, 13, 21, 22, 23, 101, 111].map(ordinal)).toEqual(['1st', '2nd', '3rd', '4th', '11th', '12th', '13th', '21st', '22nd', '23rd', '101st', '111th']);
+  });
+});

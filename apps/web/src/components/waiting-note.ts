@@ -1,0 +1,15 @@
+import type { AnswerStatus } from '../state/exchange';
+
+/** English ordinal: 1st, 2nd, 3rd, 4th … 11th, 12th, 13th … 21st, 22nd. */
+export function ordinal(n: number): string {
+  const tens = n % 100;
+  const suffix = tens >= 11 && tens <= 13 ? 'th' : ({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[n % 10] ?? 'th';
+  return `${n}${suffix}`;
+}
+
+/** What a waiting answer says while nothing of it has streamed yet. */
+export function waitingNote(status: AnswerStatus | undefined): string {
+  if (status?.state === 'queued') return `Waiting for the model: ${ordinal(status.position)} in line…`;
+  if (status?.state === 'generating') return 'The model is reading your question…';
+  return 'Searching your documents…';
+}
