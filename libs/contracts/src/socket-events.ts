@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { ErrorCode } from './error-codes';
 import type { StageTiming } from './envelope';
-import type { Citation, FinishReason } from './messages/chat-response.dto';
+import type { PromptSource } from './messages/chat-prompt.dto';
+import type { Attribution, Citation, FinishReason, Grounding } from './messages/chat-response.dto';
 import type { Moderation } from './messages/chat-message.dto';
 
 /** Socket.IO namespace of the chat protocol (see docs/protocol.md). */
@@ -19,6 +20,7 @@ export const SERVER_EVENTS = {
   done: 'chat:done',
   error: 'chat:error',
   restart: 'chat:restart',
+  sources: 'chat:sources',
 } as const;
 
 const id = z.string().trim().min(1).max(100);
@@ -54,6 +56,9 @@ export interface HistoryMessage {
   createdAt: string;
   finishReason?: FinishReason;
   citations?: Citation[];
+  /** Assistant turns: as chat:done carried them (absent in turns stored before they existed). */
+  grounding?: Grounding | null;
+  attributions?: Attribution[];
   /** Assistant turns: moderation, usage, model and timings as chat:done carried them. */
   details?: AnswerDetails;
   /** Assistant turns that failed: the error chat:error carried (text is ''). */
@@ -90,10 +95,21 @@ export interface ChatDoneEvent {
   text: string;
   finishReason: FinishReason;
   citations: Citation[];
+  /** What the answer rests on: grounded in a cited source, not found in the documents, or unsupported by them. */
+  grounding: Grounding | null;
+  /** Sentences of `text` the server matched to a source (those without a `[n]` of their own). */
+  attributions: Attribution[];
   moderation: Moderation;
   usage: { promptTokens: number; completionTokens: number };
   model: string;
   timings: ChatTimings;
+}
+
+/** The numbered sources the model is given, sent as soon as retrieval is done, before the first chunk. */
+export interface ChatSourcesEvent {
+  sessionId: string;
+  messageId: string;
+  sources: PromptSource[];
 }
 
 /** The answer is being generated again from the start (its worker died): drop what was shown; seq restarts at 0. */
@@ -122,4 +138,5 @@ export interface ServerToClientEvents {
   'chat:done': (event: ChatDoneEvent) => void;
   'chat:error': (event: ChatErrorEvent) => void;
   'chat:restart': (event: ChatRestartEvent) => void;
+  'chat:sources': (event: ChatSourcesEvent) => void;
 }

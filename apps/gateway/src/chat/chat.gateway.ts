@@ -134,6 +134,7 @@ export class ChatGateway implements OnGatewayInit<ChatNamespace>, OnGatewayConne
       const replay = this.tracker.replay(messageId, fromSeq);
       // Never replay another session's answer, whatever message id is asked for.
       if (!replay || replay.sessionId !== sessionId) return { replayed: 0, state: 'unknown' as const };
+      if (replay.sources) socket.emit(SERVER_EVENTS.sources, replay.sources);
       for (const chunk of replay.chunks) socket.emit(SERVER_EVENTS.chunk, chunk);
       if (replay.done) socket.emit(SERVER_EVENTS.done, replay.done);
       return { replayed: replay.chunks.length, state: replay.done ? ('done' as const) : ('streaming' as const) };
