@@ -46,8 +46,14 @@ export class PassageSelector {
   private passage(text: string, sentences: Sentence[], questionTerms: Set<string>, weight: (t: string) => number, total: number): Passage {
     const score = (s: Sentence) => [...questionTerms].reduce((sum, t) => sum + (s.terms.has(t) ? weight(t) : 0), 0);
     const max = this.options.maxSentences;
+    const coverageOf = (chosen: number[]) => {
+      const covered = new Set(chosen.flatMap((i) => [...sentences[i].terms]));
+      return total > 0 ? [...questionTerms].reduce((sum, t) => sum + (covered.has(t) ? weight(t) : 0), 0) / total : 0;
+    };
+    // The whole chunk, as it is.
+    if (max === 0) return { text, spans: text ? [{ start: 0, end: text.length }] : [], coverage: coverageOf(sentences.map((_, i) => i)) };
     let chosen: number[];
-    if (max === 0 || sentences.length <= max) {
+    if (sentences.length <= max) {
       chosen = sentences.map((_, i) => i);
     } else {
       const ranked = sentences.map((s, i) => ({ i, score: score(s) })).sort((a, b) => b.score - a.score || a.i - b.i);
@@ -73,9 +79,7 @@ export class PassageSelector {
       if (k > 0 && chosen[k - 1] !== i - 1) parts.push('…');
       parts.push(text.slice(sentences[i].start, sentences[i].end));
     });
-    const covered = new Set(chosen.flatMap((i) => [...sentences[i].terms]));
-    const coverage = total > 0 ? [...questionTerms].reduce((sum, t) => sum + (covered.has(t) ? weight(t) : 0), 0) / total : 0;
-    return { text: parts.join(' '), spans, coverage };
+    return { text: parts.join(' '), spans, coverage: coverageOf(chosen) };
   }
 }
 
