@@ -39,6 +39,7 @@ interface ModelRun {
   path: string;
   gate: boolean;
   maxSentences: number;
+  maxSources: number;
   config: Record<string, unknown>;
   raw: RawAnswer[];
 }
@@ -84,14 +85,16 @@ async function main(): Promise<void> {
   for (const run of runs) {
     const raw = run.raw.filter((r) => questions.some((q) => q.id === r.id));
     if (!run.gate || process.argv.includes('--rescore')) {
-      const c = calibrate(raw, run.maxSentences);
-      console.log(`\n### ${run.label}: thresholds calibrated on half A (${raw.filter((r) => r.split === 'A').length} questions, ${c.candidates} combinations), reported on half B`);
-      console.log(`chosen: RELEVANCE_MIN_SCORE=${c.chosen.minScore} RELEVANCE_MIN_COVERAGE=${c.chosen.minCoverage} ATTRIBUTION_MIN_SUPPORT=${c.chosen.minSupport}`);
+      const folds = calibrate(raw, run.maxSentences, run.maxSources ?? Number(run.config.PROMPT_MAX_SOURCES));
+      console.log(`\n### ${run.label}: thresholds calibrated on one half of the set, reported on the other (2-fold)`);
       console.log(TABLE_HEADER);
-      console.log(tableRow(`${run.label}, half A (calibration)`, c.onA));
-      console.log(tableRow(`${run.label}, half B (held out)`, c.onB));
-      console.log(tableRow(`${run.label}, all`, c.all));
-      (results[run.label] as Record<string, unknown>).calibration = c;
+      for (const c of folds) {
+        const other = c.fitOn === 'A' ? 'B' : 'A';
+        const t = `RELEVANCE_MIN_SCORE=${c.chosen.minScore} RELEVANCE_MIN_COVERAGE=${c.chosen.minCoverage} ATTRIBUTION_MIN_SUPPORT=${c.chosen.minSupport}, on topic ${c.chosen.minOnTopic}`;
+        console.log(tableRow(`fit on ${c.fitOn} (${t})`, c.onFit));
+        console.log(tableRow(`→ held-out ${other}`, c.heldOut));
+      }
+      (results[run.label] as Record<string, unknown>).calibration = folds;
     }
   }
   if (process.argv.includes('--details')) for (const run of runs) printDetails(run, questions.map((q) => q.id));
@@ -178,6 +181,7 @@ async function runModel(set: EvalSet, questions: EvalSet['questions'], label: st
     path,
     gate: pipeline.RELEVANCE_GATE,
     maxSentences: pipeline.PROMPT_PASSAGE_SENTENCES,
+    maxSources: pipeline.PROMPT_MAX_SOURCES,
     config: {
       PROMPT_MAX_SOURCES: pipeline.PROMPT_MAX_SOURCES,
       PROMPT_PASSAGE_SENTENCES: pipeline.PROMPT_PASSAGE_SENTENCES,

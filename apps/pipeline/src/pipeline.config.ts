@@ -42,7 +42,7 @@ export const pipelineConfigSchema = z
     /** Least cosine similarity of the best retrieved chunk for the model to be asked. */
     RELEVANCE_MIN_SCORE: numberVar(0.3, -1, 1),
     /** Least share of the question's term weight found in the best passage for the model to be asked. */
-    RELEVANCE_MIN_COVERAGE: numberVar(0.5, 0, 1),
+    RELEVANCE_MIN_COVERAGE: numberVar(0.75, 0, 1),
   })
   // The prompt builder keeps room for the answer the LLM worker will generate.
   .extend(llmConfigFields.pick({ LLM_MAX_TOKENS: true }).shape);

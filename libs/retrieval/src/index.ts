@@ -7,3 +7,4 @@ export * from './convex-combination';
 export * from './evaluation/ranking-metrics';
 export * from './evaluation/paired-randomization-test';
 export * from './text/sentences';
+export * from './text/terms';

@@ -8,8 +8,8 @@ function source(n: number, title: string, passage: string, before = 'Unrelated t
 }
 
 const SOURCES = [
-  source(1, 'Travel policy — Transport', 'Crossings with the Lysander ferry are reimbursed at the standard single adult fare.'),
-  source(2, 'Ferry guide — Fares', 'A single adult ticket costs 19 euros and a return ticket 34 euros.'),
+  source(1, 'Quillfeather travel policy — Transport', 'Crossings with the Lysander ferry are reimbursed at the standard single adult fare.'),
+  source(2, 'Lysander ferry guide — Fares', 'A single adult ticket costs 19 euros and a return ticket 34 euros.'),
   source(3, 'Kiln manual — Overview', 'Its chamber holds 68 litres and it reaches a maximum temperature of 1,285 °C.'),
 ];
 const QUESTION = 'How much does Quillfeather reimburse for a single Lysander ferry crossing?';
@@ -55,6 +55,22 @@ describe('SourceAttribution', () => {
     const r = attribution.attribute('The boiling point of liquid nitrogen is 1,285 °C [3].', 'What is the boiling point of liquid nitrogen?', SOURCES);
     expect(cited(r)).toEqual([]);
     expect(r.grounding).toBe('unsupported');
+  });
+
+  it('does not count a lead-in such as "Based on the information provided in the sources" against the sentence', () => {
+    const r = attribution.attribute('Based on the information provided in the sources, it is 19 euros.', QUESTION, SOURCES);
+    expect(cited(r)).toEqual([[2, 'attribution']]);
+  });
+
+  it('does not let a source support a sentence about something it never mentions, however many words they share', () => {
+    const question = 'How much does a ferry ticket for a motorbike cost on the Lysander ferry?';
+    const r = attribution.attribute('A motorbike ticket costs 19 euros.', question, SOURCES);
+    expect(cited(r)).toEqual([]);
+    expect(r.grounding).toBe('unsupported');
+    // Held less strictly, the fares "support" it through the words it shares with them.
+    expect(cited(new SourceAttribution({ minSupport: 0.5, minOnTopic: 0.5 }).attribute('A motorbike ticket costs 19 euros.', question, SOURCES))).toEqual([
+      [2, 'attribution'],
+    ]);
   });
 
   it('matches figures whatever their thousands separator', () => {

@@ -1,10 +1,15 @@
 import type { Attribution, Citation, Grounding, PromptSource } from '@relay/contracts';
-import { analyze, splitSentences } from '@relay/retrieval';
+import { questionTermsOf, splitSentences, termsOf } from '@relay/retrieval';
 import { isDecline } from './decline-detector';
 
 export interface AttributionOptions {
   /** Least support (0–1) for a sentence to be attributed to a source; calibrated by `npm run eval:answers`. */
   minSupport: number;
+  /**
+   * Least share of the question's words repeated by a sentence that its source must contain (the source is about
+   * what the sentence is about); default 0.75, chosen with `npm run eval:answers`.
+   */
+  minOnTopic?: number;
 }
 
 export interface AttributedAnswer {
@@ -17,10 +22,12 @@ export interface AttributedAnswer {
 
 // A number counts more than a word: an answer's figures are what it must not invent.
 const NUMBER_WEIGHT = 2;
-// Least share of the question's words that a sentence repeats which its source must contain.
-const MIN_ON_TOPIC = 0.5;
+const DEFAULT_MIN_ON_TOPIC = 0.75;
 const MARKER = /\[(\d{1,3})\]/g;
 const LIST_PREFIX = /^\s*(?:[-*+•]|\d+[.)])\s+/;
+// How small models open an answer ("Based on the information provided in the sources, …"): words that say where the
+// answer comes from, not what it says, so they count for no source.
+const LEAD_IN = /\b(?:based\s+on|according\s+to|as\s+(?:stated|mentioned|described)\s+in)\s+(?:the\s+)?(?:(?:information|sources?|documents?|text|context|passages?|excerpts?)\s*)+(?:(?:provided|given|above)\s*)?(?:in\s+(?:the\s+)?(?:sources?|documents?|text|context)\s*)?,?/gi;
 
 /**
  * Decides which sources an answer uses. A source is cited when the answer writes its `[n]`, or when a sentence of
@@ -28,8 +35,9 @@ const LIST_PREFIX = /^\s*(?:[-*+•]|\d+[.)])\s+/;
  * (stemmed, stop words dropped, numbers counted double) that the source's passage contains. Only what the sentence
  * adds to the question counts — an answer restates the question, and every retrieved passage matches the question's
  * words — so terms of the question are left out unless the sentence has nothing else. A figure the source does not
- * contain rules the source out for that sentence, and so does a source holding fewer than half of the question's
- * words the sentence repeats (it is about something else). A `[n]` counts when its sentence's support by source n reaches
+ * contain rules the source out for that sentence, and so does a source holding less than `minOnTopic` of the
+ * question's words the sentence repeats: it is about something else ("a motorbike ticket costs 19 euros" is not
+ * supported by fares that never mention motorbikes). A `[n]` counts when its sentence's support by source n reaches
  * `minSupport`; a sentence without a counted marker goes to its best-supported source when that support reaches
  * `minSupport`. Sentences saying that the sources do not have the answer are never attributed; an answer made only
  * of such sentences cites nothing and is `not_found`, and any other answer that cites nothing is `unsupported`.
@@ -38,7 +46,7 @@ export class SourceAttribution {
   constructor(private readonly options: AttributionOptions) {}
 
   attribute(answer: string, question: string, sources: PromptSource[]): AttributedAnswer {
-    const questionTerms = new Set(terms(question));
+    const questionTerms = new Set([...questionTermsOf(question)].map(normaliseNumber));
     const sourceTerms = new Map(sources.map((s) => [s.n, new Set(terms(`${s.title}\n${passageOf(s)}`))]));
     const byMarker = new Set<number>();
     const byAttribution = new Set<number>();
@@ -51,7 +59,7 @@ export class SourceAttribution {
         declined = true;
         continue;
       }
-      const sentenceTerms = terms(sentence.replace(MARKER, ' ').replace(LIST_PREFIX, ''));
+      const sentenceTerms = terms(contentOf(sentence));
       if (sentenceTerms.length === 0) continue;
       // A [n] the model wrote counts when the words before it (back to the previous marker, or the whole sentence if
       // there are none) are supported by that source; small models also put markers on sentences they made up
@@ -85,7 +93,7 @@ export class SourceAttribution {
     let clauseStart = 0;
     for (const m of sentence.matchAll(MARKER)) {
       const n = Number(m[1]);
-      const clause = terms(sentence.slice(clauseStart, m.index).replace(MARKER, ' ').replace(LIST_PREFIX, ''));
+      const clause = terms(contentOf(sentence.slice(clauseStart, m.index)));
       clauseStart = m.index + m[0].length;
       if (!sourceTerms.has(n)) continue;
       const support = this.support(clause.length > 0 ? clause : sentenceTerms, questionTerms, sourceTerms).get(n) ?? 0;
@@ -108,11 +116,16 @@ export class SourceAttribution {
       const lacksFigure = added.some((t) => isNumber(t) && !known.has(t));
       // The source must be about what the sentence repeats of the question: "The boiling point of liquid nitrogen
       // is 1,000 °C" is not supported by a kiln manual that happens to contain "1,000 °C".
-      const offTopic = asked.length > 0 && asked.filter((t) => known.has(t)).length < asked.length * MIN_ON_TOPIC;
+      const offTopic = asked.length > 0 && asked.filter((t) => known.has(t)).length < asked.length * (this.options.minOnTopic ?? DEFAULT_MIN_ON_TOPIC);
       supports.set(n, lacksFigure || offTopic ? 0 : content.reduce((sum, t) => sum + (known.has(t) ? weight(t) : 0), 0) / total);
     }
     return supports;
   }
+}
+
+/** A sentence without its markers, list numbering and lead-in. */
+function contentOf(sentence: string): string {
+  return sentence.replace(MARKER, ' ').replace(LIST_PREFIX, '').replace(LEAD_IN, ' ');
 }
 
 /** The part of a source the model read: its highlighted passage, or the whole snippet when none is marked. */
@@ -121,9 +134,14 @@ function passageOf(source: PromptSource): string {
   return source.highlights.map((h) => source.snippet.slice(h.start, h.end)).join(' ');
 }
 
-/** Index terms, with thousands separators dropped from numbers so "1,285" and "1285" match. */
+/** Index terms and codes (as the prompt builder reads them), with numbers' thousands separators dropped. */
 function terms(text: string): string[] {
-  return analyze(text).map((t) => (isNumber(t) ? t.replace(/(\d),(?=\d{3}(?!\d))/g, '$1') : t));
+  return [...termsOf(text)].map(normaliseNumber);
+}
+
+/** "1,285" and "1285" are one number. */
+function normaliseNumber(term: string): string {
+  return isNumber(term) ? term.replace(/(\d),(?=\d{3}(?!\d))/g, '$1') : term;
 }
 
 function isNumber(term: string): boolean {

@@ -1,5 +1,5 @@
 import type { RetrievedChunk, TextSpan } from '@relay/contracts';
-import { analyze, blocksOf, splitSentences } from '@relay/retrieval';
+import { blocksOf, questionTermsOf, splitSentences, termsOf } from '@relay/retrieval';
 
 export interface PassageOptions {
   /** Most sentences of a chunk given to the model; 0 gives the whole chunk. */
@@ -12,8 +12,19 @@ export interface Passage {
   text: string;
   /** Where the chosen sentences lie in the chunk's text. */
   spans: TextSpan[];
-  /** Share of the question's term weight that the chosen sentences contain, 0–1. */
-  coverage: number;
+  /** Terms of the chosen sentences and of the chunk's title: what the model reads of this source. */
+  terms: Set<string>;
+}
+
+/** The passages of a question's chunks, in the chunks' order. */
+export interface Selection {
+  passages: Passage[];
+  /**
+   * Share of the question's term weight found in these passages together, 0–1. A question term none of the
+   * retrieved sentences contains weighs as much as the rarest term, so a question about something the sources never
+   * mention keeps a large share uncovered.
+   */
+  coverage(of: Passage[]): number;
 }
 
 interface Sentence extends TextSpan {
@@ -35,23 +46,29 @@ interface Sentence extends TextSpan {
 export class PassageSelector {
   constructor(private readonly options: PassageOptions) {}
 
-  select(question: string, chunks: RetrievedChunk[]): Passage[] {
+  select(question: string, chunks: RetrievedChunk[]): Selection {
     const questionTerms = questionTermsOf(question);
     const perChunk = chunks.map((c) => sentencesOf(c.text));
     const weight = inverseFrequencies(perChunk.flat(), questionTerms);
     const total = [...questionTerms].reduce((sum, t) => sum + weight(t), 0);
-    return chunks.map((chunk, i) => this.passage(chunk.text, perChunk[i], questionTerms, weight, total));
+    const passages = chunks.map((chunk, i) => this.passage(chunk, perChunk[i], questionTerms, weight));
+    return {
+      passages,
+      coverage: (of) => {
+        if (total === 0) return 0;
+        const covered = [...questionTerms].filter((t) => of.some((p) => p.terms.has(t)));
+        return covered.reduce((sum, t) => sum + weight(t), 0) / total;
+      },
+    };
   }
 
-  private passage(text: string, sentences: Sentence[], questionTerms: Set<string>, weight: (t: string) => number, total: number): Passage {
+  private passage(chunk: RetrievedChunk, sentences: Sentence[], questionTerms: Set<string>, weight: (t: string) => number): Passage {
+    const { text } = chunk;
     const score = (s: Sentence) => [...questionTerms].reduce((sum, t) => sum + (s.terms.has(t) ? weight(t) : 0), 0);
     const max = this.options.maxSentences;
-    const coverageOf = (chosen: number[]) => {
-      const covered = new Set(chosen.flatMap((i) => [...sentences[i].terms]));
-      return total > 0 ? [...questionTerms].reduce((sum, t) => sum + (covered.has(t) ? weight(t) : 0), 0) / total : 0;
-    };
+    const termsOfChosen = (chosen: number[]) => new Set([...termsOf(chunk.title), ...chosen.flatMap((i) => [...sentences[i].terms])]);
     // The whole chunk, as it is.
-    if (max === 0) return { text, spans: text ? [{ start: 0, end: text.length }] : [], coverage: coverageOf(sentences.map((_, i) => i)) };
+    if (max === 0) return { text, spans: text ? [{ start: 0, end: text.length }] : [], terms: termsOfChosen(sentences.map((_, i) => i)) };
     let chosen: number[];
     if (sentences.length <= max) {
       chosen = sentences.map((_, i) => i);
@@ -79,7 +96,7 @@ export class PassageSelector {
       if (k > 0 && chosen[k - 1] !== i - 1) parts.push('…');
       parts.push(text.slice(sentences[i].start, sentences[i].end));
     });
-    return { text: parts.join(' '), spans, coverage: coverageOf(chosen) };
+    return { text: parts.join(' '), spans, terms: termsOfChosen(chosen) };
   }
 }
 
@@ -90,31 +107,6 @@ function sentencesOf(text: string): Sentence[] {
     terms: termsOf(text.slice(span.start, span.end)),
     block: blocks.findIndex((b) => b.start <= span.start && span.start < b.end),
   }));
-}
-
-// Words of a question that ask rather than say what about ("what does E-21 mean", "how many days do I get"):
-// they rarely appear in the answer's sentence, and counting them would make every question look half unanswered.
-// Stemmed, as the analyzer leaves them (does → doe, many → mani); the analyzer's stop words are Lucene's short list.
-const QUESTION_FILLER = new Set([
-  'what', 'which', 'who', 'whom', 'whose', 'when', 'where', 'why', 'how', 'do', 'doe', 'did', 'i', 'me', 'my', 'we', 'our', 'us',
-  'you', 'your', 'should', 'would', 'could', 'can', 'may', 'might', 'must', 'shall', 'ha', 'have', 'had', 'am', 'were', 'been',
-  'much', 'mani', 'long', 'often', 'get', 'got', 'need', 'want', 'know', 'tell', 'mean', 'happen', 'explain', 'describ', 'exactli',
-  'pleas', 'ani', 'some',
-]);
-// Codes such as E-14, TC-9, P0 or DV-2: one term each ("#e14"), besides their parts, so that a question about one
-// code finds the sentence about that code and not every sentence with an "e" or a "14".
-const CODE = /(?<![\p{L}\p{N}])(\p{L}{1,3})-?(\p{N}{1,4})(?![\p{L}\p{N}])/gu;
-
-/** Index terms of a text (the retrieval analyzer's), plus one term per code it mentions. */
-export function termsOf(text: string): Set<string> {
-  const terms = new Set(analyze(text));
-  for (const m of text.matchAll(CODE)) terms.add(`#${m[1].toLowerCase()}${m[2]}`);
-  return terms;
-}
-
-/** The terms a question asks about: its index terms and codes, without the words that only make it a question. */
-export function questionTermsOf(question: string): Set<string> {
-  return new Set([...termsOf(question)].filter((t) => !QUESTION_FILLER.has(t)));
 }
 
 /**

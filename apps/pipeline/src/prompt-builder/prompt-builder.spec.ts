@@ -116,10 +116,10 @@ describe('PromptBuilder', () => {
   it('answers not_found, without a prompt, when the best chunk is not similar enough or no passage covers the question', () => {
     expect(build({ chunks: [{ ...FERRY, score: 0.29 }, { ...FARES, score: 0.2 }] })).toEqual({
       kind: 'not_found',
-      relevance: { bestScore: 0.29, bestCoverage: expect.any(Number), relevant: false },
+      relevance: { bestScore: 0.29, coverage: 1, relevant: false },
     });
     const elsewhere = build({ chunks: [FERRY], question: 'What is the boiling point of liquid nitrogen?' });
-    expect(elsewhere).toMatchObject({ kind: 'not_found', relevance: { bestScore: 0.7, bestCoverage: 0 } });
+    expect(elsewhere).toMatchObject({ kind: 'not_found', relevance: { bestScore: 0.7, coverage: 0 } });
     expect(build({ chunks: [] })).toMatchObject({ kind: 'not_found', relevance: { bestScore: null } });
   });
 

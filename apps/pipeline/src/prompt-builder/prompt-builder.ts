@@ -34,7 +34,7 @@ export const DEFAULT_PROMPT_OPTIONS: PromptBuilderOptions = {
   maxSources: 3,
   passage: { maxSentences: 3 },
   gate: true,
-  relevance: { minScore: 0.3, minCoverage: 0.5 },
+  relevance: { minScore: 0.3, minCoverage: 0.75 },
 };
 
 export interface BuiltPrompt {
@@ -88,8 +88,13 @@ export class PromptBuilder {
       throw new RelayError('MESSAGE_TOO_LONG', 'The message is too long for the model to answer; please shorten it.');
     }
 
-    const passages = this.selector.select(input.question, input.chunks);
-    const relevance = this.gate.judge(input.chunks.map((c, i) => ({ score: c.score, coverage: passages[i].coverage })));
+    const selection = this.selector.select(input.question, input.chunks);
+    const passages = selection.passages;
+    // Judged on the passages the model would read: the first PROMPT_MAX_SOURCES.
+    const relevance = this.gate.judge(
+      input.chunks.map((c) => c.score),
+      selection.coverage(passages.slice(0, this.options.maxSources)),
+    );
     if (this.options.gate && !relevance.relevant) return { kind: 'not_found', relevance };
 
     // Sources come first: grounding matters more than old turns. A chunk that repeats a passage already included
