@@ -69,10 +69,17 @@ export function normalise(text: string): string {
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** True when any spelling of the fact appears in the text as whole words (not inside a longer word or number). */
+/**
+ * True when any spelling of the fact appears in the text as whole words (not inside a longer word or number); a
+ * spelling that ends in a letter also matches its plural ("element" in "elements", "Sunday" in "Sundays").
+ */
 export function hasFact(text: string, spellings: string[]): boolean {
   const haystack = normalise(text);
-  return spellings.some((s) => new RegExp(`(?<![\\p{L}\\p{N}])${escape(normalise(s))}(?![\\p{L}\\p{N}])`, 'u').test(haystack));
+  return spellings.some((s) => {
+    const spelling = normalise(s);
+    const plural = /\p{L}$/u.test(spelling) ? '(?:s|es)?' : '';
+    return new RegExp(`(?<![\\p{L}\\p{N}])${escape(spelling)}${plural}(?![\\p{L}\\p{N}])`, 'u').test(haystack);
+  });
 }
 
 export function factsFound(answer: Pick<ScoredAnswer, 'text' | 'facts' | 'finishReason' | 'grounding'>): number {
