@@ -15,14 +15,16 @@ import { documentIdOf, EvalSet, loadEvalSet } from './answers-eval/eval-set';
 import { factsFound, metricsOf, ScoredAnswer, TABLE_HEADER, tableRow } from './answers-eval/scoring';
 
 // npm run eval:answers [-- --models label=path.gguf,label=path.gguf --only id,id --split A|B --max-tokens 160
-//                        --calibrate --from .cache/answers-eval/<file>.json --out .cache/answers-eval --set <folder>]
+//                        --calibrate --from .cache/answers-eval/<file>.json[,<file>…] --rescore --details
+//                        --out .cache/answers-eval --set <folder>]
 // Grounded question answering end to end: the embedded app (real embedder, hybrid retrieval, prompt builder,
 // LLM worker with the real model) indexes bench/answers-eval/documents as its knowledge base, and each question is
 // asked over Socket.IO in a session of its own. Scores per model: fact accuracy, the right source marked (precision
 // and recall), abstention on unanswerable questions and false abstention on answerable ones, loops, time to first
 // token, tokens/s. --calibrate turns the relevance gate off (every question reaches the model) and then picks the
-// gate's and the attribution's thresholds on half A of the set and reports them on half B. --from re-scores a
-// saved run without running any model. The last line is one JSON object.
+// gate's and the attribution's thresholds on each half of the set and reports them on the other (2-fold). --from
+// scores saved runs again without running any model (--rescore calibrates a run made with the gate on, too: it can
+// then only raise the gate's thresholds); --details prints every answer. The last line is one JSON object.
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : fallback;
