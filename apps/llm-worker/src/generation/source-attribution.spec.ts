@@ -73,6 +73,21 @@ describe('SourceAttribution', () => {
     ]);
   });
 
+  it('attributes each clause of a sentence that joins two sources to its own source', () => {
+    const answer = 'Quillfeather reimburses the standard single adult fare, which is 19 euros.';
+    const r = attribution.attribute(answer, QUESTION, SOURCES);
+    expect(cited(r)).toEqual([
+      [1, 'attribution'],
+      [2, 'attribution'],
+    ]);
+    expect(r.attributions.map((a) => [answer.slice(a.start, a.end), a.n])).toEqual([
+      ['Quillfeather reimburses the standard single adult fare', 1],
+      ['which is 19 euros.', 2],
+    ]);
+    // A clause no source supports leaves the whole sentence unsupported.
+    expect(attribution.attribute('Quillfeather reimburses the standard single adult fare, which is 45 euros.', QUESTION, SOURCES).grounding).toBe('unsupported');
+  });
+
   it('matches figures whatever their thousands separator', () => {
     const r = attribution.attribute('It reaches 1285 °C at most.', 'What is the maximum temperature of the kiln?', SOURCES);
     expect(cited(r)).toEqual([[3, 'attribution']]);

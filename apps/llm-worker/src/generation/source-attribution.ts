@@ -39,7 +39,8 @@ const LEAD_IN = /\b(?:based\s+on|according\s+to|as\s+(?:stated|mentioned|describ
  * question's words the sentence repeats: it is about something else ("a motorbike ticket costs 19 euros" is not
  * supported by fares that never mention motorbikes). A `[n]` counts when its sentence's support by source n reaches
  * `minSupport`; a sentence without a counted marker goes to its best-supported source when that support reaches
- * `minSupport`. Sentences saying that the sources do not have the answer are never attributed; an answer made only
+ * `minSupport`, or, when no source supports it whole, each of its clauses to its own (a sentence joining two
+ * sources' facts). Sentences saying that the sources do not have the answer are never attributed; an answer made only
  * of such sentences cites nothing and is `not_found`, and any other answer that cites nothing is `unsupported`.
  */
 export class SourceAttribution {
@@ -70,11 +71,24 @@ export class SourceAttribution {
         markers.forEach((n) => byMarker.add(n));
         continue;
       }
-      const best = [...supports].reduce<[number, number] | undefined>((b, e) => (!b || e[1] > b[1] ? e : b), undefined);
-      if (best && best[1] >= this.options.minSupport) {
-        byAttribution.add(best[0]);
-        attributions.push({ start: span.start, end: span.end, n: best[0] });
+      const best = this.best(supports);
+      if (best !== undefined) {
+        byAttribution.add(best);
+        attributions.push({ start: span.start, end: span.end, n: best });
+        continue;
       }
+      // A sentence that joins facts of two sources ("… at the standard single adult fare, which is 19 euros") is
+      // supported by neither alone: each of its clauses is judged on its own, and all of them must be supported.
+      const clauses = clausesOf(sentence)
+        .map((c) => ({ ...c, terms: terms(contentOf(sentence.slice(c.start, c.end))) }))
+        .filter((c) => c.terms.length > 0);
+      if (clauses.length < 2) continue;
+      const picks = clauses.map((c) => this.best(this.support(c.terms, questionTerms, sourceTerms)));
+      if (picks.some((n) => n === undefined)) continue;
+      clauses.forEach((c, i) => {
+        byAttribution.add(picks[i]!);
+        attributions.push({ start: span.start + c.start, end: span.start + c.end, n: picks[i]! });
+      });
     }
 
     const citations = sources.map((s): Citation => {
@@ -85,6 +99,13 @@ export class SourceAttribution {
     const grounding: Grounding | null =
       byMarker.size + byAttribution.size > 0 ? 'grounded' : declined ? 'not_found' : answer.trim() ? 'unsupported' : null;
     return { citations, attributions, grounding };
+  }
+
+  /** The source with the best support, if it reaches the threshold (the first of equals). */
+  private best(supports: Map<number, number>): number | undefined {
+    let best: [number, number] | undefined;
+    for (const entry of supports) if (!best || entry[1] > best[1]) best = entry;
+    return best && best[1] >= this.options.minSupport ? best[0] : undefined;
   }
 
   /** The markers of a sentence whose source supports the clause the marker closes. */
@@ -121,6 +142,21 @@ export class SourceAttribution {
     }
     return supports;
   }
+}
+
+// Where a sentence's clauses meet: a comma or semicolon, or "and" / "but" / "while" between two words.
+const CLAUSE_BREAK = /[,;]\s+|\s+(?:and|but|while|whereas)\s+/g;
+
+/** The clauses of a sentence, as spans into it, without the words or punctuation that join them. */
+function clausesOf(sentence: string): Array<{ start: number; end: number }> {
+  const clauses: Array<{ start: number; end: number }> = [];
+  let start = 0;
+  for (const m of sentence.matchAll(CLAUSE_BREAK)) {
+    clauses.push({ start, end: m.index });
+    start = m.index + m[0].length;
+  }
+  clauses.push({ start, end: sentence.length });
+  return clauses.filter((c) => c.end > c.start);
 }
 
 /** A sentence without its markers, list numbering and lead-in. */
