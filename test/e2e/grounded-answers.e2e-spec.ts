@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { NOT_FOUND_TEXT } from '../../apps/pipeline/src/prompt-builder/not-found-answer';
@@ -21,6 +21,7 @@ describe('Grounded answers with the default model, end to end', () => {
   let relay: RelayProcess;
 
   beforeAll(async () => {
+    if (!existsSync(MODEL)) throw new Error(`${MODEL} is missing: these tests need the default answering model (npm run setup fetches it)`);
     const knowledgeBase = mkdtempSync(join(tmpdir(), 'relay-grounded-'));
     for (const file of DOCUMENTS) copyFileSync(join(ROOT, 'bench/answers-eval/documents', file), join(knowledgeBase, file));
     relay = await RelayProcess.start({ LLM_MODEL_PATH: MODEL, KNOWLEDGE_BASE_DIR: knowledgeBase, LLM_MAX_TOKENS: '96' });
