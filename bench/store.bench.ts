@@ -216,7 +216,7 @@ const assistantTurn = (messageId: string, t: number): StoredMessage => ({
   text: `Answer ${t}: `.padEnd(600, 'history is kept per session, one turn at a time. '),
   createdAt: new Date().toISOString(),
   finishReason: 'stop',
-  citations: [1, 2, 3].map((n) => ({ n, documentId: `kb:doc-${n}`, title: `Doc ${n} › Section`, source: `docs/doc-${n}.md`, snippet: 'A passage of the source, '.repeat(8), score: 0.5, cited: n === 1 })),
+  citations: [1, 2, 3].map((n) => ({ n, documentId: `kb:doc-${n}`, title: `Doc ${n} › Section`, source: `docs/doc-${n}.md`, snippet: 'A passage of the source, '.repeat(8), score: 0.5, highlights: [{ start: 0, end: 9 }], cited: n === 1 })),
   details: { moderation: { action: 'none' }, usage: { promptTokens: 812, completionTokens: 120 }, model: 'bench', timings: { stages: [{ stage: 'llm-worker', queuedMs: 1, handledMs: 900 }], firstTokenMs: 300, totalMs: 950 } },
 });
 

@@ -11,7 +11,8 @@ import { TcpProxy } from '../support/tcp-proxy';
 
 // The web client in Debian's Chromium against the embedded app with the real models, through a TCP proxy the
 // tests can cut like a bad network. Answers are long enough (LLM_MAX_TOKENS) to stop or drop them mid-stream.
-const APP_ENV = { LLM_MAX_TOKENS: '256', MAX_MESSAGE_CHARS: '300', PROFANITY_POLICY: 'mask' };
+// Every question reaches the model (RELEVANCE_GATE=false): these test the page, not which questions the documents answer.
+const APP_ENV = { LLM_MAX_TOKENS: '256', MAX_MESSAGE_CHARS: '300', PROFANITY_POLICY: 'mask', RELEVANCE_GATE: 'false' };
 const ANSWER_MS = 90_000;
 
 interface StoredChats {
@@ -203,6 +204,8 @@ describe('web client in a real browser', () => {
   it('stops an answer mid-stream', async () => {
     await ask(page, 'Explain in detail every stage of the Relay pipeline, one paragraph each.');
     await lastAnswer(page).getByTestId('answer-text').waitFor({ timeout: ANSWER_MS });
+    // The sources came before the answer: they can be opened while it streams.
+    await expect(lastAnswer(page).getByRole('button', { name: /^Sources \(\d+\)$/ }).count()).resolves.toBe(1);
     await screenshot(page, 'desktop-streaming');
     await page.getByRole('button', { name: 'Stop' }).click();
     expect(await settled(page)).toBe('done');

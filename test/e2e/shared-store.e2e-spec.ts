@@ -96,7 +96,7 @@ describe('two Relay processes sharing one PostgreSQL (STORE=postgres)', () => {
   it('lists a document uploaded through one process on the other at once', async () => {
     const form = new FormData();
     form.append('file', new Blob(['# Harbour log\n\nThe Quillane ferry leaves at dawn from pier nine.\n']), 'harbour.md');
-    const upload = await fetch(`${a.baseUrl}/api/documents`, { method: 'POST', body: form });
+    const upload = await fetch(`${a.baseUrl}/api/documents`, { method: 'POST', body: form, headers: { 'X-Relay-Request': '1' } });
     expect(upload.status).toBe(201);
     const { document } = (await upload.json()) as { document: { documentId: string } };
     const listed = (await (await fetch(`${b.baseUrl}/api/documents`)).json()) as { documents: Array<{ documentId: string; title: string; status: string }> };

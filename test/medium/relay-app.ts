@@ -29,14 +29,21 @@ export interface MediumRelay {
   dataDir: string;
 }
 
-/** The three apps composed as the embedded default composes them, with fake models and a real transport. */
-export async function startMediumRelay(env: Record<string, string> = {}, options: { dataDir?: string; auditLogPath?: string; llm?: ScriptedLlm } = {}): Promise<MediumRelay> {
+/**
+ * The three apps composed as the embedded default composes them, with fake models and a real transport. The fake
+ * embedder's vectors are hashes, so relevance means nothing here: the relevance gate is off unless `env` turns it on.
+ * `llmAnswer`: the fake model's answer (one piece per token), unless `llm` gives the whole fake model.
+ */
+export async function startMediumRelay(
+  env: Record<string, string> = {},
+  options: { dataDir?: string; auditLogPath?: string; llm?: ScriptedLlm; llmAnswer?: string } = {},
+): Promise<MediumRelay> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'relay-medium-'));
-  const all = { AUTH_SECRET: 'medium-secret-medium-secret-medium-secret', SEED_KNOWLEDGE_BASE: 'false', TRANSPORT_RETRY_BASE_MS: '1', ...env };
+  const all = { AUTH_SECRET: 'medium-secret-medium-secret-medium-secret', SEED_KNOWLEDGE_BASE: 'false', TRANSPORT_RETRY_BASE_MS: '1', RELEVANCE_GATE: 'false', ...env };
   const common = parseEnv(commonConfigSchema, all);
   const transport = createInProcessTransport(common);
   const embedder = new ControllableEmbedder();
-  const llm = options.llm ?? new ScriptedLlm();
+  const llm = options.llm ?? (options.llmAnswer === undefined ? new ScriptedLlm() : new ScriptedLlm(options.llmAnswer, 1));
 
   @Global()
   @Module({

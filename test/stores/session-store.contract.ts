@@ -36,7 +36,7 @@ const answer: StoredMessage = {
   text: 'Relay streams answers [1].',
   createdAt: '2025-05-01T10:00:02.789Z',
   finishReason: 'stop',
-  citations: [{ n: 1, documentId: 'doc-1', title: 'Streaming › seq', source: 'docs/streaming.md', snippet: 'Chunks carry a seq…', score: 0.83, cited: true }],
+  citations: [{ n: 1, documentId: 'doc-1', title: 'Streaming › seq', source: 'docs/streaming.md', snippet: 'Chunks carry a seq…', score: 0.83, highlights: [{ start: 0, end: 6 }], cited: true, citedBy: 'marker' }],
   details: {
     moderation: { action: 'masked' },
     usage: { promptTokens: 812, completionTokens: 41 },

@@ -1,4 +1,4 @@
-import { intVar } from '@relay/config';
+import { intVar, numberVar } from '@relay/config';
 import { z } from 'zod';
 
 export const llmWorkerConfigSchema = z.object({
@@ -6,6 +6,8 @@ export const llmWorkerConfigSchema = z.object({
   STREAM_COALESCE_MS: intVar(25, 0, 10_000),
   /** …or once it holds this many pieces, whichever comes first. 0 ms / 1 piece = one record per token. */
   STREAM_COALESCE_MAX_PIECES: intVar(16, 1, 10_000),
+  /** Least share of an answer sentence's new terms a source must contain for the sentence to cite it (0–1). */
+  ATTRIBUTION_MIN_SUPPORT: numberVar(0.5, 0, 1),
 });
 export type LlmWorkerConfig = z.infer<typeof llmWorkerConfigSchema>;
 

@@ -31,6 +31,17 @@ export const pipelineConfigSchema = z
     CHUNK_TOKENS: intVar(200, 16, 8192),
     /** Tokens (whole sentences) repeated from the end of a chunk at the start of the next; must be below CHUNK_TOKENS. */
     CHUNK_OVERLAP_TOKENS: intVar(40, 0, 8191),
+    // Prompts made for small models and the "not in your documents" gate (docs/guide/grounded-answers.md).
+    /** Most sources in a prompt, best first. */
+    PROMPT_MAX_SOURCES: intVar(3, 1, 50),
+    /** Most sentences of each source the model reads (those that match the question); 0 = the whole chunk. */
+    PROMPT_PASSAGE_SENTENCES: intVar(3, 0, 100),
+    /** true: a question nothing retrieved is relevant to gets "not in your documents" without asking the model. */
+    RELEVANCE_GATE: boolVar(true),
+    /** Least cosine similarity of the best retrieved chunk for the model to be asked. */
+    RELEVANCE_MIN_SCORE: numberVar(0.3, -1, 1),
+    /** Least share of the question's term weight found in the best passage for the model to be asked. */
+    RELEVANCE_MIN_COVERAGE: numberVar(0.75, 0, 1),
   });
 export type PipelineConfig = z.infer<typeof pipelineConfigSchema>;
 

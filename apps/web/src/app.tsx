@@ -130,7 +130,12 @@ export function App() {
         {session ? <ConversationView key={session.chat.sessionId} session={session} onShowSources={showSources} /> : null}
       </main>
       {panel?.kind === 'documents' ? <DocumentsPanel onClose={() => setPanel(null)} /> : null}
-      {panel?.kind === 'sources' && sourcesOf ? <CitationsPanel citations={sourcesOf.answer.citations} highlighted={panel.n} onClose={() => setPanel(null)} /> : null}
+      {panel?.kind === 'sources' && sourcesOf ? <CitationsPanel
+          citations={sourcesOf.answer.citations}
+          highlighted={panel.n}
+          live={sourcesOf.answer.state === 'waiting' || sourcesOf.answer.state === 'streaming'}
+          onClose={() => setPanel(null)}
+        /> : null}
     </div>
   );
 }

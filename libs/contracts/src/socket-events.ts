@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { ErrorCode } from './error-codes';
 import type { StageTiming } from './envelope';
-import type { Citation, FinishReason, ModelTimings } from './messages/chat-response.dto';
+import type { PromptSource } from './messages/chat-prompt.dto';
+import type { Attribution, Citation, FinishReason, Grounding, ModelTimings } from './messages/chat-response.dto';
 import type { Moderation } from './messages/chat-message.dto';
 
 /** Socket.IO namespace of the chat protocol (see docs/protocol.md). */
@@ -20,6 +21,7 @@ export const SERVER_EVENTS = {
   error: 'chat:error',
   restart: 'chat:restart',
   status: 'chat:status',
+  sources: 'chat:sources',
 } as const;
 
 const id = z.string().trim().min(1).max(100);
@@ -55,6 +57,9 @@ export interface HistoryMessage {
   createdAt: string;
   finishReason?: FinishReason;
   citations?: Citation[];
+  /** Assistant turns: as chat:done carried them (absent in turns stored before they existed). */
+  grounding?: Grounding | null;
+  attributions?: Attribution[];
   /** Assistant turns: moderation, usage, model and timings as chat:done carried them. */
   details?: AnswerDetails;
   /** Assistant turns that failed: the error chat:error carried (text is ''). */
@@ -93,6 +98,10 @@ export interface ChatDoneEvent {
   text: string;
   finishReason: FinishReason;
   citations: Citation[];
+  /** What the answer rests on: grounded in a cited source, not found in the documents, or unsupported by them. */
+  grounding: Grounding | null;
+  /** Sentences of `text` the server matched to a source (those without a `[n]` of their own). */
+  attributions: Attribution[];
   moderation: Moderation;
   usage: { promptTokens: number; completionTokens: number };
   model: string;
@@ -104,6 +113,13 @@ export interface ChatDoneEvent {
  * when it changes) or `generating` (it left the queue; the model is reading it). Later versions may add states.
  */
 export type ChatStatusEvent = { sessionId: string; messageId: string } & ({ state: 'queued'; position: number } | { state: 'generating' });
+
+/** The numbered sources the model is given, sent as soon as retrieval is done, before the first chunk. */
+export interface ChatSourcesEvent {
+  sessionId: string;
+  messageId: string;
+  sources: PromptSource[];
+}
 
 /** The answer is being generated again from the start (its worker died): drop what was shown; seq restarts at 0. */
 export interface ChatRestartEvent {
@@ -132,4 +148,5 @@ export interface ServerToClientEvents {
   'chat:error': (event: ChatErrorEvent) => void;
   'chat:restart': (event: ChatRestartEvent) => void;
   'chat:status': (event: ChatStatusEvent) => void;
+  'chat:sources': (event: ChatSourcesEvent) => void;
 }

@@ -6,3 +6,5 @@ export * from './reciprocal-rank-fusion';
 export * from './convex-combination';
 export * from './evaluation/ranking-metrics';
 export * from './evaluation/paired-randomization-test';
+export * from './text/sentences';
+export * from './text/terms';

@@ -1,4 +1,4 @@
-import type { AnswerDetails, Citation, ErrorBody, FinishReason } from '@relay/contracts';
+import type { AnswerDetails, Attribution, Citation, ErrorBody, FinishReason, Grounding } from '@relay/contracts';
 
 export const SESSION_STORE = Symbol('SESSION_STORE');
 
@@ -15,6 +15,8 @@ export interface StoredMessage {
   createdAt: string;
   finishReason?: FinishReason;
   citations?: Citation[];
+  grounding?: Grounding | null;
+  attributions?: Attribution[];
   /** Assistant turns: what chat:done carried besides the text, so a reloaded page can show it again. */
   details?: AnswerDetails;
   /** Assistant turns that failed (text ''): the error the client was sent. */

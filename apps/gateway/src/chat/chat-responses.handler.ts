@@ -7,8 +7,9 @@ import { ChatGateway } from './chat.gateway';
 import { DeliveryTracker } from './delivery-tracker';
 
 /**
- * Delivers chat.responses to the sockets of their session: chunks in seq order and once each, then the done event
- * with the timings of every hop; records the turns in the session's history as they become final.
+ * Delivers chat.responses to the sockets of their session: the sources as soon as the prompt is built, chunks in
+ * seq order and once each, then the done event with the timings of every hop; records the turns in the session's
+ * history as they become final.
  */
 @Controller()
 export class ChatResponsesHandler {
@@ -31,6 +32,11 @@ export class ChatResponsesHandler {
       case 'accepted':
         await this.sessions.recordUserTurn(sessionId, messageId, body.text, response.createdAt);
         return;
+      case 'sources': {
+        const event = { sessionId, messageId, sources: body.sources };
+        if (this.tracker.sources(event)) this.gateway.emitToSession(sessionId, SERVER_EVENTS.sources, event);
+        return;
+      }
       case 'status': {
         const event: ChatStatusEvent =
           body.state === 'queued' ? { sessionId, messageId, state: 'queued', position: body.position! } : { sessionId, messageId, state: body.state };
@@ -79,6 +85,8 @@ export class ChatResponsesHandler {
       text: body.text,
       finishReason: body.finishReason,
       citations: body.citations,
+      grounding: body.grounding,
+      attributions: body.attributions,
       moderation: body.moderation,
       usage: body.usage,
       model: body.model,
@@ -86,7 +94,14 @@ export class ChatResponsesHandler {
     };
     if (!this.tracker.done(event)) return;
     const details = { moderation: body.moderation, usage: body.usage, model: body.model, timings };
-    await this.sessions.finish(sessionId, messageId, { text: body.text, finishReason: body.finishReason, citations: body.citations, details });
+    await this.sessions.finish(sessionId, messageId, {
+      text: body.text,
+      finishReason: body.finishReason,
+      citations: body.citations,
+      grounding: body.grounding,
+      attributions: body.attributions,
+      details,
+    });
     this.gateway.emitToSession(sessionId, SERVER_EVENTS.done, event);
     // Only the gateway that accepted the message audits it, once.
     const owned = this.interactions.ended(messageId, {

@@ -149,6 +149,7 @@ export class ChatGateway implements OnGatewayInit<ChatNamespace>, OnGatewayConne
       const replay = this.tracker.replay(messageId, fromSeq);
       // Never replay another session's answer, whatever message id is asked for.
       if (!replay || replay.sessionId !== sessionId) return { replayed: 0, state: 'unknown' as const };
+      if (replay.sources) socket.emit(SERVER_EVENTS.sources, replay.sources);
       if (replay.status) socket.emit(SERVER_EVENTS.status, replay.status);
       for (const chunk of replay.chunks) socket.emit(SERVER_EVENTS.chunk, chunk);
       if (replay.done) socket.emit(SERVER_EVENTS.done, replay.done);

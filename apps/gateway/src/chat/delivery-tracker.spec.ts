@@ -38,6 +38,18 @@ describe('DeliveryTracker', () => {
     expect(t.replay('m', 2)).toEqual({ sessionId: 's', chunks: [], done: undefined });
   });
 
+  it('delivers the sources once, then the first chunk as the start of the answer (not a restart), and replays both', () => {
+    const t = new DeliveryTracker();
+    const sources = { sessionId: 's', messageId: 'm', sources: [] };
+    expect(t.sources(sources)).toBe(true);
+    expect(t.sources(sources)).toBe(false);
+    expect(t.chunk(chunk(0), 'g')).toBe('deliver');
+    expect(t.chunk(chunk(1), 'g')).toBe('deliver');
+    expect(t.replay('m', 1)).toEqual({ sessionId: 's', sources, chunks: [chunk(1)], done: undefined });
+    t.done(done);
+    expect(t.sources(sources)).toBe(false);
+  });
+
   it('forgets the oldest answers beyond its capacity', () => {
     const t = new DeliveryTracker(2);
     ['a', 'b', 'c'].forEach((id) => t.chunk({ ...chunk(0), messageId: id }, 'g'));

@@ -1,13 +1,15 @@
-import type { ChatChunkEvent, ChatDoneEvent, ChatStatusEvent } from '@relay/contracts';
+import type { ChatChunkEvent, ChatDoneEvent, ChatSourcesEvent, ChatStatusEvent } from '@relay/contracts';
 
 interface MessageDelivery {
   /** Whose answer this is: a resume is answered only for the session that owns it. */
   sessionId: string;
-  /** '' until the first chunk: only a status was delivered so far. */
+  /** '' until the first chunk arrives: only the sources or a status were delivered so far. */
   generationId: string;
   nextSeq: number;
   /** What was delivered of the current generation, for a client that reconnects and resumes. */
   chunks: ChatChunkEvent[];
+  /** The numbered sources, sent before the first chunk. */
+  sources?: ChatSourcesEvent;
   done?: ChatDoneEvent;
   /** The latest status before the first chunk (its place in line), for a client that resumes while it waits. */
   status?: ChatStatusEvent;
@@ -19,8 +21,8 @@ export type ChunkVerdict = 'deliver' | 'duplicate' | 'restart';
  * What this gateway has delivered of each recent answer. Upstream delivery is at-least-once, so the same chunk can
  * arrive twice (a redelivered record, a regenerated answer): each (generation, seq) is delivered once and in order.
  * A chunk with seq 0 from a new generation means another worker took the answer over: the client is told to start
- * over. The delivered chunks are kept so a client that reconnects (to this or any replica, since every replica
- * sees every answer) can resume from its last seq without gaps or repeats.
+ * over. The delivered chunks (and the sources that came before them) are kept so a client that reconnects (to this
+ * or any replica, since every replica sees every answer) can resume from its last seq without gaps or repeats.
  */
 export class DeliveryTracker {
   private readonly messages = new Map<string, MessageDelivery>();
@@ -35,7 +37,7 @@ export class DeliveryTracker {
     }
     if (state.done) return 'duplicate';
     if (state.generationId === '') {
-      // Only statuses so far: this is the answer's first chunk.
+      // Only the sources or statuses so far: this is the first chunk of the answer.
       Object.assign(state, { generationId, nextSeq: event.seq + 1, chunks: [event], status: undefined });
       return 'deliver';
     }
@@ -63,6 +65,15 @@ export class DeliveryTracker {
     return true;
   }
 
+  /** True the first time an answer's sources arrive; a repeated record (a redelivered query) is a duplicate. */
+  sources(event: ChatSourcesEvent): boolean {
+    const state = this.messages.get(event.messageId);
+    if (state?.sources || state?.done) return false;
+    if (state) state.sources = event;
+    else this.remember(event.messageId, { sessionId: event.sessionId, generationId: '', nextSeq: 0, chunks: [], sources: event });
+    return true;
+  }
+
   /** True the first time an answer completes; a repeated done is a duplicate. */
   done(event: ChatDoneEvent): boolean {
     const state = this.messages.get(event.messageId);
@@ -73,13 +84,17 @@ export class DeliveryTracker {
   }
 
   /**
-   * The chunks from `fromSeq` on and the done event if the answer is complete, or its latest status if it has not
-   * begun; undefined if unknown here.
+   * The sources, the chunks from `fromSeq` on and the done event if the answer is complete, or its latest status if
+   * it has not begun; undefined if unknown here.
    */
-  replay(messageId: string, fromSeq: number): { sessionId: string; chunks: ChatChunkEvent[]; done?: ChatDoneEvent; status?: ChatStatusEvent } | undefined {
+  replay(
+    messageId: string,
+    fromSeq: number,
+  ): { sessionId: string; sources?: ChatSourcesEvent; chunks: ChatChunkEvent[]; done?: ChatDoneEvent; status?: ChatStatusEvent } | undefined {
     const state = this.messages.get(messageId);
     if (!state) return undefined;
-    return { sessionId: state.sessionId, chunks: state.chunks.filter((c) => c.seq >= fromSeq), done: state.done, status: state.status };
+    const chunks = state.chunks.filter((c) => c.seq >= fromSeq);
+    return { sessionId: state.sessionId, ...(state.sources ? { sources: state.sources } : {}), chunks, done: state.done, status: state.status };
   }
 
   private remember(messageId: string, state: MessageDelivery): void {

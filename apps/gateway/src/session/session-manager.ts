@@ -193,6 +193,8 @@ function toHistoryMessage(m: StoredMessage): HistoryMessage {
     createdAt: m.createdAt,
     ...(m.finishReason ? { finishReason: m.finishReason } : {}),
     ...(m.citations ? { citations: m.citations } : {}),
+    ...(m.grounding !== undefined ? { grounding: m.grounding } : {}),
+    ...(m.attributions ? { attributions: m.attributions } : {}),
     ...(m.details ? { details: m.details } : {}),
     ...(m.error ? { error: m.error } : {}),
   };

@@ -8,16 +8,21 @@ import { LLM_WORKER_CONFIG, LlmWorkerConfig } from '../llm-worker.config';
 import { ChunkCoalescer } from './chunk-coalescer';
 import { GenerationQueue } from './generation-queue';
 import { GenerationRegistry } from './generation-registry';
+import { RepetitionGuard } from './repetition-guard';
+import { SourceAttribution } from './source-attribution';
 
 /**
  * Generates the answer to a built prompt and streams it to chat.responses: one chunk record per piece of text the
  * model produces (seq from 0, in order), then a done record with the full text, citations and usage. When the model
  * is busy with as many answers as it generates at once, the prompt waits in the GenerationQueue, and status records
- * tell the client its place in line (and that it left the line).
+ * tell the client its place in line (and that it left the line). The text
+ * passes through a repetition guard (a looping answer stops at its last new sentence) and, once complete, through
+ * source attribution (which sources it uses, and whether it rests on any).
  */
 @Controller()
 export class GenerationHandler {
   private readonly logger = new Logger('LlmWorker');
+  private readonly attribution: SourceAttribution;
 
   constructor(
     private readonly publisher: TopicPublisher,
@@ -25,7 +30,9 @@ export class GenerationHandler {
     private readonly registry: GenerationRegistry,
     private readonly queue: GenerationQueue,
     @Inject(LLM_WORKER_CONFIG) private readonly config: LlmWorkerConfig,
-  ) {}
+  ) {
+    this.attribution = new SourceAttribution({ minSupport: config.ATTRIBUTION_MIN_SUPPORT });
+  }
 
   @EventPattern(TOPICS.prompts, { stage: 'llm-worker' })
   async generate(@Payload() prompt: Delivered<ChatPrompt>): Promise<void> {
@@ -35,6 +42,8 @@ export class GenerationHandler {
       return;
     }
     const signal = this.registry.start(prompt.messageId);
+    const guard = new RepetitionGuard();
+    const stopRepeating = new AbortController();
     const generationId = randomUUID();
     let seq = 0;
     let firstTokenAt: number | undefined;
@@ -67,24 +76,31 @@ export class GenerationHandler {
         ? { text: '', finishReason: 'cancelled' as const, promptTokens: prompt.payload.promptTokens, completionTokens: 0 }
         : await this.llm.generate(prompt.payload.messages, {
             maxTokens: prompt.payload.maxTokens,
-            signal,
+            signal: AbortSignal.any([signal, stopRepeating.signal]),
             onDelta: (delta) => {
               if (!delta) return;
               firstTokenAt ??= nowMs();
-              coalescer.push(delta);
+              coalescer.push(guard.push(delta));
+              if (guard.tripped) stopRepeating.abort();
             },
           });
       const finishedAt = nowMs();
+      coalescer.push(guard.finish());
       coalescer.flush();
       await publishing;
-      const citations = prompt.payload.sources.map((s) => ({ ...s, cited: result.text.includes(`[${s.n}]`) }));
+      // The text is what the guard released: exactly the chunks sent.
+      const text = guard.text;
+      const finishReason = guard.tripped ? ('repetition' as const) : result.finishReason;
+      const { citations, attributions, grounding } = this.attribution.attribute(text, prompt.payload.question, prompt.payload.sources);
       const done = forwardEnvelope(prompt, 'llm-worker', {
         type: 'done' as const,
         generationId,
-        text: result.text,
+        text,
         chunks: seq,
-        finishReason: result.finishReason,
+        finishReason,
         citations,
+        grounding,
+        attributions,
         moderation: prompt.payload.moderation,
         usage: { promptTokens: result.promptTokens, completionTokens: result.completionTokens },
         model: this.llm.modelName,
@@ -98,7 +114,7 @@ export class GenerationHandler {
       });
       await this.publisher.publish(TOPICS.responses, done);
       this.registry.markAnswered(prompt.messageId);
-      this.logger.log({ msg: 'generated', finishReason: result.finishReason, completionTokens: result.completionTokens, queuedMs: Math.round(startedAt - waitStart) });
+      this.logger.log({ msg: 'generated', finishReason, grounding, completionTokens: result.completionTokens, queuedMs: Math.round(startedAt - waitStart) });
     } finally {
       if (turn === 'started') this.queue.release();
       this.registry.finish(prompt.messageId);

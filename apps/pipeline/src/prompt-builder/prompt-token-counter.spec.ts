@@ -1,7 +1,7 @@
 import type { HistoryTurn, LlmMessage, RetrievedChunk } from '@relay/contracts';
 import type { PromptTokenizer } from '@relay/llm';
 import { FakePromptTokenizer } from '@relay/testing';
-import { PromptBuilder } from './prompt-builder';
+import { DEFAULT_PROMPT_OPTIONS, PromptBuilder, PromptBuilderOptions } from './prompt-builder';
 import { PromptTokenCounter } from './prompt-token-counter';
 
 /** Wraps a tokenizer and records how many characters of message content it was asked to tokenize. */
@@ -97,6 +97,9 @@ describe('PromptTokenCounter', () => {
   });
 });
 
+/** Whole chunks, as many as fit, and no relevance gate: these tests are about counting, not choosing. */
+const ALL_SOURCES_UNGATED: PromptBuilderOptions = { ...DEFAULT_PROMPT_OPTIONS, maxSources: 50, passage: { maxSentences: 0 }, gate: false };
+
 describe('PromptBuilder token counting', () => {
   const chunk = (id: string, text: string): RetrievedChunk => ({ chunkId: id, documentId: id, title: `Doc ${id}`, source: `${id}.md`, text, score: 0.5 });
   const chunks = ['a', 'b', 'c', 'd'].map((id) => chunk(id, paragraphs(4).replace(/paragraph/g, id)));
@@ -108,7 +111,8 @@ describe('PromptBuilder token counting', () => {
 
   it('tokenizes about the prompt once per query, not once per candidate passage and turn', () => {
     const tokenizer = new CountingTokenizer(new FakePromptTokenizer(10_000, 4));
-    const built = new PromptBuilder(tokenizer).build({ question: 'what now?', history, chunks, maxTokens: 100 });
+    const built = new PromptBuilder(tokenizer, ALL_SOURCES_UNGATED).build({ question: 'what now?', history, chunks, maxTokens: 100 });
+    if (built.kind !== 'prompt') throw new Error('expected a prompt');
     const promptCharacters = built.messages.reduce((n, m) => n + m.content.length, 0);
     expect(built.sources).toHaveLength(4);
     // Counting the whole prompt for each of 4 passages and 3 turns would tokenize it ~9 times over.
@@ -117,7 +121,7 @@ describe('PromptBuilder token counting', () => {
 
   it('tokenizes only what it has not seen before on the next query with the same passages', () => {
     const tokenizer = new CountingTokenizer(new FakePromptTokenizer(10_000, 4));
-    const builder = new PromptBuilder(tokenizer);
+    const builder = new PromptBuilder(tokenizer, ALL_SOURCES_UNGATED);
     builder.build({ question: 'what now?', history, chunks, maxTokens: 100 });
     const before = tokenizer.charactersTokenized;
     builder.build({ question: 'and then?', history, chunks, maxTokens: 100 });

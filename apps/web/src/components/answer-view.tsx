@@ -23,9 +23,11 @@ export function AnswerView({ exchange, canRegenerate, onRegenerate, onShowSource
   const { answer, question } = exchange;
   const [showDetails, setShowDetails] = useState(false);
   const [copied, setCopied] = useState(false);
-  const numbers = useMemo(() => answer.citations.map((c) => c.n), [answer.citations]);
-  const html = useMemo(() => renderMarkdown(answer.text, numbers), [answer.text, numbers]);
   const live = answer.state === 'waiting' || answer.state === 'streaming';
+  // While the answer streams, any [n] of a source it was given is a link; once done, only those the answer uses.
+  const numbers = useMemo(() => answer.citations.filter((c) => live || c.cited).map((c) => c.n), [answer.citations, live]);
+  const html = useMemo(() => renderMarkdown(answer.text, numbers, answer.attributions), [answer.text, numbers, answer.attributions]);
+  const used = answer.citations.filter((c) => c.cited).length;
   const sendNote = question && question.sendState in SEND_NOTES ? SEND_NOTES[question.sendState as keyof typeof SEND_NOTES] : null;
   const masked = answer.details?.moderation.action === 'masked';
   const profanity = answer.error?.code === 'PROFANITY';
@@ -55,7 +57,7 @@ export function AnswerView({ exchange, canRegenerate, onRegenerate, onShowSource
       {answer.state === 'waiting' && !sendNote ? (
         <p class="thinking" data-testid="thinking" data-status={answer.status?.state ?? ''} role="status">
           <span class="dots" aria-hidden="true" />
-          {waitingNote(answer.status)}
+          {waitingNote(answer.status, answer.citations.length)}
         </p>
       ) : null}
       {answer.text ? <div class="markdown" data-testid="answer-text" data-raw={answer.text} onClick={onMarkdownClick} dangerouslySetInnerHTML={{ __html: html }} /> : null}
@@ -69,8 +71,19 @@ export function AnswerView({ exchange, canRegenerate, onRegenerate, onShowSource
           {answer.error.message}
         </p>
       ) : null}
+      {answer.finishReason === 'not_found' ? (
+        <p class="muted" data-testid="grounding-note">
+          Nothing in your documents matched this question closely enough, so the model was not asked.
+        </p>
+      ) : null}
+      {answer.state === 'done' && answer.finishReason !== 'not_found' && answer.grounding === 'unsupported' ? (
+        <p class="notice" role="note" data-testid="grounding-note">
+          Not found in your documents: nothing in this answer could be matched to a source, so it may be made up.
+        </p>
+      ) : null}
       {answer.finishReason === 'cancelled' ? <p class="muted">Stopped.</p> : null}
       {answer.finishReason === 'length' ? <p class="muted">The answer reached its length limit.</p> : null}
+      {answer.finishReason === 'repetition' ? <p class="muted">The answer started repeating itself, so it was stopped there.</p> : null}
       <div class="answer-actions">
         {answer.text && !live ? (
           <button
@@ -93,7 +106,7 @@ export function AnswerView({ exchange, canRegenerate, onRegenerate, onShowSource
         ) : null}
         {answer.citations.length > 0 ? (
           <button type="button" class="link-button" onClick={() => onShowSources()}>
-            Sources ({answer.citations.filter((c) => c.cited).length} cited · {answer.citations.length} retrieved)
+            {live ? `Sources (${answer.citations.length})` : `Sources (${used} used · ${answer.citations.length} retrieved)`}
           </button>
         ) : null}
         {answer.details ? (

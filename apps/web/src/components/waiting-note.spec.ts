@@ -7,6 +7,14 @@ describe('waitingNote', () => {
     expect(waitingNote(undefined)).toBe('Searching your documents…');
   });
 
+  it('says how many sources arrived while no place in line is known, and mentions them once the model reads', () => {
+    expect(waitingNote(undefined, 3)).toBe('Reading 3 sources…');
+    expect(waitingNote(undefined, 1)).toBe('Reading 1 source…');
+    expect(waitingNote({ state: 'queued', position: 1 }, 3)).toBe('Waiting for the model: 1st in line…');
+    expect(waitingNote({ state: 'generating' }, 2)).toBe('The model is reading 2 sources and your question…');
+    expect(waitingNote({ state: 'generating' }, 1)).toBe('The model is reading the source and your question…');
+  });
+
   it('writes English ordinals', () => {
     expect([1, 2, 3, 4, 11, 12, 13, 21, 22, 23, 101, 111].map(ordinal)).toEqual(['1st', '2nd', '3rd', '4th', '11th', '12th', '13th', '21st', '22nd', '23rd', '101st', '111th']);
   });

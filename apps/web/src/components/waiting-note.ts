@@ -7,9 +7,10 @@ export function ordinal(n: number): string {
   return `${n}${suffix}`;
 }
 
-/** What a waiting answer says while nothing of it has streamed yet. */
-export function waitingNote(status: AnswerStatus | undefined): string {
+/** What a waiting answer says while nothing of it has streamed yet; `sources`: how many arrived (chat:sources). */
+export function waitingNote(status: AnswerStatus | undefined, sources = 0): string {
   if (status?.state === 'queued') return `Waiting for the model: ${ordinal(status.position)} in line…`;
-  if (status?.state === 'generating') return 'The model is reading your question…';
+  if (status?.state === 'generating') return sources > 0 ? `The model is reading ${sources === 1 ? 'the source' : `${sources} sources`} and your question…` : 'The model is reading your question…';
+  if (sources > 0) return `Reading ${sources} ${sources === 1 ? 'source' : 'sources'}…`;
   return 'Searching your documents…';
 }

@@ -28,6 +28,22 @@ describe('renderMarkdown', () => {
     expect(out.querySelector('code')?.textContent).toBe('[1]');
   });
 
+  it('puts a matched marker after each sentence the server attributed, and none for a source the answer lacks', () => {
+    const text = 'The permit costs 84 euros. It is issued at Lantern Square 2 [2]. Parking is free on Sundays.';
+    const attributions = [
+      { start: 0, end: 26, n: 1 },
+      { start: 65, end: 93, n: 3 },
+    ];
+    const out = dom(renderMarkdown(text, [1, 2], attributions));
+    const cites = [...out.querySelectorAll('button.cite')];
+    expect(cites.map((c) => [c.getAttribute('data-cite'), c.classList.contains('cite-matched')])).toEqual([
+      ['1', true],
+      ['2', false],
+    ]);
+    expect(cites[0].getAttribute('aria-label')).toBe('Source 1 (matched)');
+    expect(out.textContent?.trim()).toBe('The permit costs 84 euros.1 It is issued at Lantern Square 2 2. Parking is free on Sundays.');
+  });
+
   it('shows raw HTML from the model as text, never as markup', () => {
     const out = dom(renderMarkdown('<img src=x onerror="alert(1)"> and <script>alert(2)</script>'));
     expect(out.querySelector('img')).toBeNull();

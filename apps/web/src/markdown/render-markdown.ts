@@ -1,3 +1,4 @@
+import type { Attribution } from '@relay/contracts';
 import DOMPurify from 'dompurify';
 import { Marked, type Tokens } from 'marked';
 
@@ -39,30 +40,45 @@ const markdown = new Marked({
   },
   extensions: [
     {
-      // "[n]" points at source n of the answer's citations; anything else stays text.
+      // "[n]" points at source n of the answer's citations; anything else stays text. "[≈n]" is a marker the page
+      // added after a sentence the server matched to source n (see withMatchedMarkers).
       name: 'citation',
       level: 'inline',
-      start: (src: string) => src.match(/\[\d/)?.index,
+      start: (src: string) => src.match(/\[≈?\d/)?.index,
       tokenizer: (src: string) => {
-        const match = /^\[(\d{1,3})\]/.exec(src);
-        return match ? { type: 'citation', raw: match[0], n: Number(match[1]) } : undefined;
+        const match = /^\[(≈?)(\d{1,3})\]/.exec(src);
+        return match ? { type: 'citation', raw: match[0], n: Number(match[2]), matched: match[1] === '≈' } : undefined;
       },
       renderer: (token) => {
-        const n = (token as unknown as { n: number }).n;
-        if (!citable.has(n)) return `[${n}]`;
+        const { n, matched } = token as unknown as { n: number; matched: boolean };
+        if (!citable.has(n)) return matched ? '' : `[${n}]`;
+        if (matched) return `<button type="button" class="cite cite-matched" data-cite="${n}" aria-label="Source ${n} (matched)" title="Matched to source ${n}">${n}</button>`;
         return `<button type="button" class="cite" data-cite="${n}" aria-label="Source ${n}">${n}</button>`;
       },
     },
   ],
 });
 
-/** Markdown → sanitized HTML, with copy buttons on code blocks and [n] markers as links to the sources. */
-export function renderMarkdown(text: string, citationNumbers: Iterable<number> = []): string {
+/**
+ * Markdown → sanitized HTML, with copy buttons on code blocks and [n] markers as links to the sources; a sentence
+ * the server attributed to a source (without a [n] of its own) gets a marker of the "matched" kind after it.
+ */
+export function renderMarkdown(text: string, citationNumbers: Iterable<number> = [], attributions: Attribution[] = []): string {
   citable = new Set(citationNumbers);
   try {
-    const html = markdown.parse(text, { async: false }) as string;
+    const html = markdown.parse(withMatchedMarkers(text, attributions), { async: false }) as string;
     return DOMPurify.sanitize(html, { ADD_ATTR: ['target'], FORBID_TAGS: ['style', 'form', 'input'] });
   } finally {
     citable = new Set();
   }
+}
+
+/** The text with "[≈n]" after each attributed sentence, inserted from the end so earlier offsets stay valid. */
+function withMatchedMarkers(text: string, attributions: Attribution[]): string {
+  let out = text;
+  for (const a of [...attributions].sort((x, y) => y.end - x.end)) {
+    if (a.end > text.length || a.end <= a.start) continue;
+    out = `${out.slice(0, a.end)}[≈${a.n}]${out.slice(a.end)}`;
+  }
+  return out;
 }

@@ -129,6 +129,38 @@ describe('ChatSession', () => {
     expect(view(session).busy).toBe(false);
   });
 
+  it('shows the sources as soon as they arrive (even before the ack is read), then the ones the done event marks', async () => {
+    const { session } = await openSession();
+    const source = (n: number) => ({ n, documentId: `d${n}`, title: `T${n}`, source: `s${n}`, snippet: 'text', score: 0.5, highlights: [{ start: 0, end: 4 }] });
+    socket.ackWith = (event) => {
+      if (event !== 'chat:send') return undefined;
+      socket.serverEmit('chat:sources', { sessionId: 's1', messageId: 'm1', sources: [source(1), source(2)] });
+      return { ok: true, messageId: 'm1' };
+    };
+    session.send('hello');
+    await tick();
+    expect(lastAnswer(session)).toMatchObject({ state: 'waiting', text: '' });
+    expect(lastAnswer(session).citations.map((c) => [c.n, c.cited])).toEqual([
+      [1, false],
+      [2, false],
+    ]);
+
+    // A restart regenerates the same prompt: the sources stay.
+    socket.serverEmit('chat:chunk', { sessionId: 's1', messageId: 'm1', seq: 0, delta: 'x' });
+    socket.serverEmit('chat:restart', { sessionId: 's1', messageId: 'm1' });
+    await tick();
+    expect(lastAnswer(session).citations).toHaveLength(2);
+
+    const cited = { ...source(2), cited: true, citedBy: 'attribution' };
+    socket.serverEmit('chat:done', { ...done('m1', 'Hi.'), citations: [{ ...source(1), cited: false }, cited], grounding: 'grounded', attributions: [{ start: 0, end: 3, n: 2 }] });
+    await tick();
+    expect(lastAnswer(session)).toMatchObject({ state: 'done', grounding: 'grounded', attributions: [{ start: 0, end: 3, n: 2 }] });
+    expect(lastAnswer(session).citations.map((c) => [c.n, c.cited, c.citedBy])).toEqual([
+      [1, false, undefined],
+      [2, true, 'attribution'],
+    ]);
+  });
+
   it('resumes each unfinished answer from the first seq it lacks after a reconnect', async () => {
     const { session } = await openSession();
     socket.ackWith = (event) => (event === 'chat:send' ? { ok: true, messageId: 'm1' } : event === 'chat:resume' ? { ok: true, replayed: 1, state: 'streaming' } : undefined);

@@ -1,4 +1,4 @@
-import type { ChatDoneEvent, ChatStatusEvent, ClientToServerEvents, ErrorBody, ServerToClientEvents } from '@relay/contracts';
+import type { ChatDoneEvent, ChatSourcesEvent, ChatStatusEvent, ClientToServerEvents, ErrorBody, ServerToClientEvents } from '@relay/contracts';
 import { io, type Socket } from 'socket.io-client';
 import { ApiError } from '../api/api-error';
 import { sessionsApi } from '../api/sessions-api';
@@ -40,6 +40,8 @@ export class ChatSession {
   private readonly finished = new Map<string, ChatDoneEvent>();
   /** The latest chat:status of each waiting answer (it can arrive before the send's acknowledgement is read). */
   private readonly statuses = new Map<string, ChatStatusEvent>();
+  /** The sources of answers still being written, by messageId (they can arrive before the send's ack is read). */
+  private readonly sources = new Map<string, ChatSourcesEvent>();
   private readonly cancelRequested = new Set<string>();
   private readonly pending: PendingStore;
   private socket: ChatSocket | null = null;
@@ -212,11 +214,13 @@ export class ChatSession {
       }
       this.render();
     });
+    socket.on('chat:sources', (e) => this.onSources(e));
     socket.on('chat:chunk', (e) => this.onChunk(e.messageId, e.seq, e.delta));
     socket.on('chat:restart', (e) => {
       this.streamOf(e.messageId).reset();
       const exchange = this.byMessageId(e.messageId);
-      if (exchange) exchange.answer = { text: '', state: 'waiting', citations: [] };
+      // The same prompt is generated again: its sources stay.
+      if (exchange) exchange.answer = { text: '', state: 'waiting', citations: exchange.answer.citations };
       this.render();
     });
     socket.on('chat:done', (e) => this.onDone(e));
@@ -298,6 +302,14 @@ export class ChatSession {
     this.render();
   }
 
+  private onSources(event: ChatSourcesEvent): void {
+    if (this.finished.has(event.messageId)) return;
+    this.sources.set(event.messageId, event);
+    const exchange = this.byMessageId(event.messageId);
+    if (exchange) this.catchUp(exchange);
+    this.render();
+  }
+
   private onChunk(messageId: string, seq: number, delta: string): void {
     if (!this.streamOf(messageId).add(seq, delta)) return;
     const exchange = this.byMessageId(messageId);
@@ -338,11 +350,16 @@ export class ChatSession {
         state: 'done',
         finishReason: done.finishReason,
         citations: done.citations,
+        grounding: done.grounding,
+        attributions: done.attributions,
         details: { moderation: done.moderation, usage: done.usage, model: done.model, timings: done.timings },
       };
       this.settle(exchange);
       return;
     }
+    const sources = this.sources.get(messageId);
+    // Shown while the model reads them; none is cited until the answer is done.
+    if (sources && exchange.answer.citations.length === 0) exchange.answer = { ...exchange.answer, citations: sources.sources.map((s) => ({ ...s, cited: false })) };
     const stream = this.streamOf(messageId);
     if (stream.nextSeq > 0) {
       exchange.answer = { ...exchange.answer, text: stream.text, state: 'streaming', status: undefined };
@@ -367,6 +384,7 @@ export class ChatSession {
       this.streams.delete(exchange.messageId);
       this.finished.delete(exchange.messageId);
       this.statuses.delete(exchange.messageId);
+      this.sources.delete(exchange.messageId);
     }
   }
 

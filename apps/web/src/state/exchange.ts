@@ -1,4 +1,4 @@
-import type { AnswerDetails, Citation, ErrorCode, FinishReason, HistoryMessage } from '@relay/contracts';
+import type { AnswerDetails, Attribution, Citation, ErrorCode, FinishReason, Grounding, HistoryMessage } from '@relay/contracts';
 
 /** How far a question got towards the server. */
 export type SendState = 'sending' | 'busy' | 'rate-limited' | 'sent' | 'failed';
@@ -22,7 +22,11 @@ export interface Answer {
   /** Only while `waiting`: what chat:status last said. */
   status?: AnswerStatus;
   finishReason?: FinishReason;
+  /** While the answer is live: the sources the model was given (chat:sources), none cited yet. Once done: as chat:done says. */
   citations: Citation[];
+  /** Once done: what the answer rests on, and the sentences matched to a source. */
+  grounding?: Grounding | null;
+  attributions?: Attribution[];
   details?: AnswerDetails;
   error?: { code: ErrorCode | 'NETWORK'; message: string };
 }
@@ -57,6 +61,8 @@ export function exchangesFromHistory(messages: HistoryMessage[]): Exchange[] {
         state: m.error ? 'failed' : 'done',
         finishReason: m.finishReason,
         citations: m.citations ?? [],
+        grounding: m.grounding,
+        attributions: m.attributions,
         details: m.details,
         error: m.error,
       };

@@ -3,14 +3,40 @@ import { ERROR_CODES } from '../error-codes';
 import { moderationSchema } from './chat-message.dto';
 import { promptSourceSchema } from './chat-prompt.dto';
 
+/** How an answer was found to use a source: it wrote the source's `[n]`, or a sentence of it matched the source. */
+export const CITED_BY = ['marker', 'attribution'] as const;
+export type CitedBy = (typeof CITED_BY)[number];
+
 export const citationSchema = promptSourceSchema.extend({
-  /** True when the answer's text contains this source's `[n]`. */
+  /** True when the answer uses this source: its text cites `[n]`, or one of its sentences is attributed to it. */
   cited: z.boolean(),
+  /** Set when cited: which way the use was found (a marker wins over an attribution). */
+  citedBy: z.enum(CITED_BY).optional(),
 });
 export type Citation = z.infer<typeof citationSchema>;
 
-export const FINISH_REASONS = ['stop', 'length', 'cancelled'] as const;
+/**
+ * Why the answer ended. `repetition`: the answer started repeating itself and was cut at the last clean sentence.
+ * `not_found`: nothing retrieved was relevant enough, so the model was not asked and the answer is a fixed sentence.
+ */
+export const FINISH_REASONS = ['stop', 'length', 'cancelled', 'repetition', 'not_found'] as const;
 export type FinishReason = (typeof FINISH_REASONS)[number];
+
+/**
+ * What the answer rests on. `grounded`: at least one source is cited. `not_found`: the documents do not hold the
+ * answer (nothing relevant was retrieved, or the model said the sources do not say). `unsupported`: the answer says
+ * something, but none of it matches any source. Null when there is no answer text to judge (cancelled at once).
+ */
+export const GROUNDINGS = ['grounded', 'not_found', 'unsupported'] as const;
+export type Grounding = (typeof GROUNDINGS)[number];
+
+/** A sentence of the answer (offsets into its text) that the server matched to the source numbered `n`. */
+export const attributionSchema = z.object({
+  start: z.number().int().nonnegative(),
+  end: z.number().int().nonnegative(),
+  n: z.number().int().positive(),
+});
+export type Attribution = z.infer<typeof attributionSchema>;
 
 /** The pre-processor accepted the query; `text` is the (possibly masked) text the session history keeps. */
 export const responseAcceptedSchema = z.object({
@@ -70,6 +96,15 @@ export const responseDoneSchema = z.object({
   firstTokenMs: z.number().nonnegative().nullable(),
   /** Where the worker's time went: waiting for a free sequence, reading the prompt, writing the answer. */
   modelTimings: modelTimingsSchema.optional(),
+  grounding: z.enum(GROUNDINGS).nullable().default(null),
+  /** Sentences cited by attribution rather than by a `[n]` the model wrote, each with its source. */
+  attributions: z.array(attributionSchema).max(500).default([]),
+});
+
+/** The numbered sources the prompt builder gave the model, sent as soon as retrieval is done (before any chunk). */
+export const responseSourcesSchema = z.object({
+  type: z.literal('sources'),
+  sources: z.array(promptSourceSchema).max(50),
 });
 
 export const responseErrorSchema = z.object({
@@ -82,6 +117,7 @@ export const responseErrorSchema = z.object({
 export const chatResponseSchema = z.discriminatedUnion('type', [
   responseAcceptedSchema,
   responseStatusSchema,
+  responseSourcesSchema,
   responseChunkSchema,
   responseDoneSchema,
   responseErrorSchema,
@@ -89,3 +125,4 @@ export const chatResponseSchema = z.discriminatedUnion('type', [
 export type ChatResponse = z.infer<typeof chatResponseSchema>;
 export type ResponseDone = z.infer<typeof responseDoneSchema>;
 export type ResponseStatus = z.infer<typeof responseStatusSchema>;
+export type ResponseSources = z.infer<typeof responseSourcesSchema>;

@@ -36,7 +36,7 @@ describe('FileSessionStore', () => {
     await before.appendMessage('s1', {
       ...message(1, 'assistant'),
       finishReason: 'stop',
-      citations: [{ n: 1, documentId: 'd', title: 't', source: 's', snippet: 'x', score: 0.5, cited: true }],
+      citations: [{ n: 1, documentId: 'd', title: 't', source: 's', snippet: 'x', score: 0.5, highlights: [], cited: true, citedBy: 'marker' }],
     });
     await before.rememberClientMessage('s1', 'client-1', 'm1');
 
