@@ -59,7 +59,7 @@ async function qps(store: VectorStore, queries: VectorSet, concurrency: number):
   return { qps: queries.count / seconds(started), found };
 }
 
-const chunkOf = (i: number): StoredChunk => ({ chunkId: String(i), documentId: `doc${i >> 6}`, title: '', source: '', position: i & 63, text: '' });
+const chunkOf = (i: number): StoredChunk => ({ chunkId: String(i), documentId: `doc${i >> 6}`, collectionId: 'default', title: '', source: '', position: i & 63, text: '' });
 
 /** The Python helpers stay in bench/ (not compiled): from dist/bench/ that is ../../bench/. */
 const script = (name: string) => join(__dirname, '..', '..', 'bench', name);
@@ -150,7 +150,7 @@ function corpusChunks(dir: string): Array<{ chunk: StoredChunk; embedText: strin
     const flush = (text: string) => {
       if (text.trim().length < 40) return;
       const title = heading === docTitle ? docTitle : `${docTitle} › ${heading}`;
-      const chunk = { chunkId: `${documentId}#${position}`, documentId, title, source: relative(process.cwd(), join(dir, file)), position: position++, text };
+      const chunk = { chunkId: `${documentId}#${position}`, documentId, collectionId: 'default', title, source: relative(process.cwd(), join(dir, file)), position: position++, text };
       chunks.push({ chunk, embedText: `${title}\n${text}` });
     };
     for (const section of markdown.split(/^(?=#{1,6}\s)/m)) {

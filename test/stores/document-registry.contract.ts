@@ -13,6 +13,7 @@ export interface DocumentRegistrySubject {
 
 const doc = (n: number, extra: Partial<DocumentRecord> = {}): DocumentRecord => ({
   documentId: `doc-${String(n).padStart(4, '0')}`,
+  collectionId: 'default',
   title: `Document ${n}`,
   source: `uploads/document-${n}.md`,
   type: 'md',

@@ -48,6 +48,7 @@ function chunk(documentId: string, position: number, extra: Partial<StoredChunk>
   return {
     chunkId: `kb:${documentId}#${position}`,
     documentId,
+    collectionId: 'default',
     title: `${documentId} › part ${position}`,
     source: `docs/${documentId}`,
     position,

@@ -167,7 +167,7 @@ describe('QdrantVectorStore against a real Qdrant server', () => {
     const store = await startLikeNest(open({ collection, upsertBatch: 20 }));
     const vec = unitVectors(DIMENSION, 7);
     const chunks = Array.from({ length: 45 }, (_, i) => ({
-      chunk: { chunkId: `kb:big.md#${i}`, documentId: 'big.md', title: 'Big', source: 'big.md', position: i, text: `part ${i}` },
+      chunk: { chunkId: `kb:big.md#${i}`, documentId: 'big.md', collectionId: 'default', title: 'Big', source: 'big.md', position: i, text: `part ${i}` },
       vector: vec(),
     }));
     await store.upsert(chunks);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { historyTurnSchema } from './chat-message.dto';
+import { queryScopeField } from './retrieval-scope.dto';
 
 /** `chat.queries`: a user's message as the session manager accepted it, with the recent history of its session. */
 export const chatQuerySchema = z.object({
@@ -7,5 +8,7 @@ export const chatQuerySchema = z.object({
   clientMessageId: z.string().min(1).max(200),
   text: z.string().min(1),
   history: z.array(historyTurnSchema).max(200),
+  /** What retrieval may search for this message (the collections its user may read when it was accepted). */
+  scope: queryScopeField,
 });
 export type ChatQuery = z.infer<typeof chatQuerySchema>;

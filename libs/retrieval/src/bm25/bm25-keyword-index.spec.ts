@@ -8,6 +8,7 @@ import { Bm25KeywordIndex } from './bm25-keyword-index';
 const chunk = (id: string, text: string, extra: Partial<StoredChunk> = {}): StoredChunk => ({
   chunkId: `chunk-${id}`,
   documentId: `doc-${id}`,
+  collectionId: 'default',
   title: '',
   source: `${id}.md`,
   position: 0,

@@ -7,6 +7,7 @@ import { ExactVectorStore } from './exact-vector-store';
 const chunk = (documentId: string, position: number): StoredChunk => ({
   chunkId: `${documentId}#${position}`,
   documentId,
+  collectionId: 'default',
   title: `Title of ${documentId}`,
   source: `${documentId}.md`,
   position,

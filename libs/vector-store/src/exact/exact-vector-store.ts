@@ -1,3 +1,4 @@
+import { compileChunkFilter, withCollection } from '../chunk-filter';
 import { dot } from '../dot-product';
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -26,8 +27,9 @@ export class ExactVectorStore implements VectorStore, OnModuleInit {
 
   async onModuleInit(): Promise<void> {
     if (existsSync(this.path)) {
-      const saved = JSON.parse(await readFile(this.path, 'utf8')) as { chunks: Array<StoredChunk & { vector: number[] }> };
-      for (const { vector, ...chunk } of saved.chunks) this.entries.set(chunk.chunkId, { chunk, vector: Float32Array.from(vector) });
+      const saved = JSON.parse(await readFile(this.path, 'utf8')) as { chunks: Array<Omit<StoredChunk, 'collectionId'> & { collectionId?: string; vector: number[] }> };
+      // Files written before collections existed have chunks without collectionId: they are `default`'s.
+      for (const { vector, ...chunk } of saved.chunks) this.entries.set(chunk.chunkId, { chunk: withCollection(chunk), vector: Float32Array.from(vector) });
     }
     this.loaded = true;
   }
@@ -42,10 +44,12 @@ export class ExactVectorStore implements VectorStore, OnModuleInit {
   }
 
   async search(vector: Float32Array, k: number, filter?: VectorSearchFilter): Promise<VectorHit[]> {
-    const only = filter?.documentIds && new Set(filter.documentIds);
+    const only = compileChunkFilter(filter);
+    if (only.matchesNothing) return [];
     const hits: VectorHit[] = [];
+    // The filter is applied to every chunk before ranking: a filter that passes few chunks still gets the best k of them.
     for (const entry of this.entries.values()) {
-      if (only && !only.has(entry.chunk.documentId)) continue;
+      if (!only.matches(entry.chunk)) continue;
       hits.push({ ...entry, score: dot(vector, entry.vector) });
     }
     return hits.sort((a, b) => b.score - a.score).slice(0, k);
@@ -68,8 +72,8 @@ export class ExactVectorStore implements VectorStore, OnModuleInit {
   }
 
   async *chunks(filter?: VectorSearchFilter): AsyncIterable<StoredChunk> {
-    const only = filter?.documentIds && new Set(filter.documentIds);
-    for (const entry of [...this.entries.values()]) if (!only || only.has(entry.chunk.documentId)) yield entry.chunk;
+    const only = compileChunkFilter(filter);
+    for (const entry of [...this.entries.values()]) if (only.matches(entry.chunk)) yield entry.chunk;
   }
 
   /** Writes a snapshot to a temporary file and renames it, so a crash never leaves a torn index. */

@@ -8,6 +8,7 @@ import { HnswOptions, HnswVectorStore } from './hnsw-vector-store';
 const chunk = (documentId: string, position: number): StoredChunk => ({
   chunkId: `${documentId}#${position}`,
   documentId,
+  collectionId: 'default',
   title: `Title of ${documentId}`,
   source: `${documentId}.md`,
   position,
