@@ -36,6 +36,7 @@ export const DEFAULT_HNSW_OPTIONS: HnswOptions = {
 
 const MANIFEST = 'manifest.json';
 
+
 /** What manifest.json holds: the committed generation of the index file and every chunk by its label. */
 interface Manifest {
   version: 1;
@@ -162,22 +163,23 @@ export class HnswVectorStore implements VectorStore, OnModuleInit {
       for (const key of allowList.keys) bound += allowList.of.get(key)?.size ?? 0;
     }
     if (bound === 0) return [];
+
     const excludesNone = !filter?.excludedDocumentIds?.some((documentId) => this.labelsOfDocument.has(documentId));
-    if (only.matchesAll || (!filter?.documentIds && bound === this.byLabel.size && excludesNone)) {
-      // Nothing is filtered out (e.g. a scope of every collection): the plain search. Marked-deleted points never come
-      // back from hnswlib, so k is bounded by the live count.
+    if (!filter?.documentIds && bound === this.byLabel.size && excludesNone) {
+      // Nothing is filtered out (e.g. a scope of every collection, nothing being deleted): the plain search. Marked-
+      // deleted points never come back from hnswlib, so k is bounded by the live count.
       const { neighbors } = index.searchKnn(query, Math.min(k, this.byLabel.size));
       return neighbors.map((label) => this.hit(vector, label));
     }
-    // A small allow-list is scanned exactly: cheaper than walking the graph for it, and always complete. A large one
-    // is searched with hnswlib's filter callback: its search keeps walking the graph until it holds max(ef, k)
-    // passing points, so it comes back with k whenever k pass (over-fetching then filtering would come back short
-    // whenever the filter rejects most of the query's neighbourhood).
     if (allowList && bound <= this.options.exactFilterLimit) {
+      // A small allow-list is scanned exactly: cheaper than walking the graph for it, and always complete.
       const labels: number[] = [];
       for (const key of allowList.keys) for (const label of allowList.of.get(key) ?? []) if (only.matches(this.byLabel.get(label)!)) labels.push(label);
       return this.scan(vector, labels, k);
     }
+    // A large allow-list is searched with hnswlib's filter callback: its search keeps walking the graph until it holds
+    // max(ef, k) passing points, so it comes back with k whenever k pass (over-fetching a fixed amount, then filtering,
+    // would come back short whenever the filter rejects most of the query's neighbourhood).
     const passes = (label: number) => {
       const chunk = this.byLabel.get(label);
       return chunk !== undefined && only.matches(chunk);
@@ -232,11 +234,23 @@ export class HnswVectorStore implements VectorStore, OnModuleInit {
     for (let i = 0; i < vector.length; i++) if (!Number.isFinite(vector[i])) throw new Error(`HnswVectorStore: ${what} has a non-finite component at ${i}`);
   }
 
+  /** The k best of these labels by exact score: each scored in place (no copy), the best k kept in order as it goes. */
   private scan(query: Float32Array, labels: number[], k: number): VectorHit[] {
-    return labels
-      .map((label) => this.hit(query, label))
-      .sort((a, b) => b.score - a.score)
-      .slice(0, k);
+    const dim = this.dimension;
+    const vectors = this.vectors;
+    const top: Array<{ label: number; score: number }> = [];
+    for (const label of labels) {
+      let score = 0;
+      for (let d = 0, o = label * dim; d < dim; d++) score += vectors[o + d] * query[d];
+      if (top.length === k && score <= top[k - 1].score) continue;
+      let at = top.length < k ? top.push({ label, score }) - 1 : k - 1;
+      while (at > 0 && top[at - 1].score < score) {
+        top[at] = top[at - 1];
+        at--;
+      }
+      top[at] = { label, score };
+    }
+    return top.map((t) => this.hit(query, t.label));
   }
 
   /** The score is recomputed from the stored (normalised) vector, exactly, rather than taken from hnswlib's distance. */
