@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { RelayError, type RetrievalScope, retrievalScopeSchema } from '@relay/contracts';
+import { MAX_SCOPE_EXCLUDED_DOCUMENTS, RelayError, type RetrievalScope, retrievalScopeSchema } from '@relay/contracts';
 import { DOCUMENT_REGISTRY, DocumentRegistry } from '../documents/document-registry.port';
 import { type Principal, RETRIEVAL_SCOPE, type RetrievalScopeResolver } from './retrieval-scope.port';
 
@@ -19,6 +19,11 @@ export class RetrievalScopeService {
   /** `requested`: the collections the client asked to search (chat:send's collectionIds); absent = all it may read. */
   async forMessage(principal: Principal, requested?: string[]): Promise<RetrievalScope> {
     const [{ collectionIds: readable }, hidden] = await Promise.all([this.resolver.scopeFor(principal), this.registry.hiddenDocumentIds()]);
+    // More documents being deleted or moved at once than a record may exclude: dropping some would let them be
+    // retrieved, so the message waits for the deletes to go through, as for a full queue.
+    if (hidden.length > MAX_SCOPE_EXCLUDED_DOCUMENTS) {
+      throw new RelayError('BUSY', `Relay is busy removing ${hidden.length} documents; try again shortly`, { retryAfterMs: 2_000 });
+    }
     // A requested collection the user may not read is dropped without a word: the answer must not tell whether it exists.
     const wanted = requested && new Set(requested);
     const collectionIds = [...new Set(readable)].filter((id) => !wanted || wanted.has(id)).sort();

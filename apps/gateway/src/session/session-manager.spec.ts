@@ -1,4 +1,4 @@
-import { BusyError, ChatQuery, RelayError, TOPICS } from '@relay/contracts';
+import { BusyError, ChatQuery, MAX_SCOPE_EXCLUDED_DOCUMENTS, RelayError, TOPICS } from '@relay/contracts';
 import { InMemorySessionStore, RecordingTopicPublisher } from '@relay/testing';
 import { AuditLog } from '@relay/observability';
 import { mkdtempSync } from 'node:fs';
@@ -248,6 +248,15 @@ describe('SessionManager', () => {
       await manager.send(sessionId, 'c1', 'hello', 'corr-1');
 
       expect(queryOf(publisher).scope.excludedDocumentIds).toEqual(['doc-going', 'doc-moving']);
+    });
+
+    it('refuses with BUSY, publishing nothing, while more documents are being deleted than a scope may exclude', async () => {
+      const { manager, publisher, sessionId, documents } = await setup();
+      // As the registry would answer with that many documents in state deleting (writing them all would take long).
+      documents.hiddenDocumentIds = async () => Array.from({ length: MAX_SCOPE_EXCLUDED_DOCUMENTS + 1 }, (_, i) => `doc-${i}`);
+      const err = await rejection(manager.send(sessionId, 'c1', 'hello', 'corr-1'));
+      expect(err).toMatchObject({ code: 'BUSY', details: { retryAfterMs: 2000 } });
+      expect(publisher.on(TOPICS.queries)).toHaveLength(0);
     });
 
     it('refuses with INTERNAL, publishing nothing, when the resolver names an invalid collection', async () => {
