@@ -1,4 +1,9 @@
 import { SAME_ORIGIN_HEADER } from '@relay/contracts';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { ChatClient, createSession } from '../support/chat-client';
 import { RelayProcess } from '../support/relay-process';
 
@@ -11,12 +16,8 @@ const ALPHA = {
   source: 'history/quillmoor-alpha',
   collection: 'alpha',
 };
-const BETA = {
-  title: 'Quillmoor founding record',
-  text: 'Quillmoor observatory founding record: founder Teodora Vasko, year 1893, first telescope built by the founder.',
-  source: 'records/quillmoor-beta',
-  collection: 'beta',
-};
+// Uploaded as a file with `npm run ingest -- --collection beta`.
+const BETA_FILE = '# Quillmoor founding record\n\nQuillmoor observatory founding record: founder Teodora Vasko, year 1893, first telescope built by the founder.\n';
 const QUESTION = 'Who founded the Quillmoor observatory?';
 
 describe('Collections: retrieval inside a scope (embedded app, real models)', () => {
@@ -25,15 +26,21 @@ describe('Collections: retrieval inside a scope (embedded app, real models)', ()
 
   beforeAll(async () => {
     relay = await RelayProcess.start({ LLM_MAX_TOKENS: '24', SEED_KNOWLEDGE_BASE: 'false' });
-    for (const [name, doc] of [['alpha', ALPHA], ['beta', BETA]] as const) {
-      const res = await fetch(`${relay.baseUrl}/api/documents`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', [SAME_ORIGIN_HEADER]: '1' },
-        body: JSON.stringify(doc),
-      });
-      if (res.status !== 201) throw new Error(`upload of ${name} answered ${res.status}: ${await res.text()}`);
-      ids[name] = ((await res.json()) as { document: { documentId: string } }).document.documentId;
-    }
+    const res = await fetch(`${relay.baseUrl}/api/documents`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', [SAME_ORIGIN_HEADER]: '1' },
+      body: JSON.stringify(ALPHA),
+    });
+    if (res.status !== 201) throw new Error(`upload of alpha answered ${res.status}: ${await res.text()}`);
+    ids.alpha = ((await res.json()) as { document: { documentId: string } }).document.documentId;
+
+    const folder = mkdtempSync(join(tmpdir(), 'relay-collections-'));
+    writeFileSync(join(folder, 'quillmoor-beta.md'), BETA_FILE);
+    const ingest = [resolve(__dirname, '../../scripts/ingest.mjs'), 'quillmoor-beta.md', '--url', relay.baseUrl, '--collection', 'beta'];
+    const { stdout } = await promisify(execFile)(process.execPath, ingest, { cwd: folder });
+    if (!/indexed\s+quillmoor-beta\.md/.test(stdout)) throw new Error(`npm run ingest said: ${stdout}`);
+    const listed = (await (await fetch(`${relay.baseUrl}/api/documents`)).json()) as { documents: Array<{ documentId: string; source: string }> };
+    ids.beta = listed.documents.find((d) => d.source === 'quillmoor-beta.md')!.documentId;
   });
 
   afterAll(async () => {
@@ -52,10 +59,12 @@ describe('Collections: retrieval inside a scope (embedded app, real models)', ()
     }
   }
 
-  it('lists each document in its collection', async () => {
+  it('lists each document in its collection (the file uploaded with npm run ingest --collection in beta)', async () => {
     const res = await fetch(`${relay.baseUrl}/api/documents?collection=beta`);
     const { documents } = (await res.json()) as { documents: Array<{ documentId: string; collectionId: string }> };
     expect(documents).toEqual([expect.objectContaining({ documentId: ids.beta, collectionId: 'beta' })]);
+    const alpha = (await (await fetch(`${relay.baseUrl}/api/documents/${ids.alpha}`)).json()) as { document: { collectionId: string } };
+    expect(alpha.document.collectionId).toBe('alpha');
   });
 
   it('unscoped (every collection, as the anonymous mode allows), both phrasings are sources', async () => {

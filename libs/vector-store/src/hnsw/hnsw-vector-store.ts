@@ -36,7 +36,6 @@ export const DEFAULT_HNSW_OPTIONS: HnswOptions = {
 
 const MANIFEST = 'manifest.json';
 
-
 /** What manifest.json holds: the committed generation of the index file and every chunk by its label. */
 interface Manifest {
   version: 1;
