@@ -3,6 +3,8 @@ export interface VectorSet {
   dim: number;
   count: number;
   data: Float32Array;
+  /** The cluster each row was drawn from (sets made by ClusteredVectors.sample). */
+  clusters?: Int32Array;
 }
 
 export const row = (set: VectorSet, i: number): Float32Array => set.data.subarray(i * set.dim, (i + 1) * set.dim);
@@ -55,9 +57,11 @@ export class ClusteredVectors {
     const { uniform, gauss } = seededRandom(seed);
     const { dim } = this;
     const data = new Float32Array(count * dim);
+    const clusters = new Int32Array(count);
     const z = new Float32Array(this.spread.subspace);
     for (let i = 0; i < count; i++) {
       const c = Math.floor(uniform() * this.clusters);
+      clusters[i] = c;
       const out = data.subarray(i * dim, (i + 1) * dim);
       out.set(this.centres[c]);
       for (let r = 0; r < z.length; r++) z[r] = gauss() * this.spread.along;
@@ -71,7 +75,7 @@ export class ClusteredVectors {
       norm = Math.sqrt(norm);
       for (let d = 0; d < dim; d++) out[d] /= norm;
     }
-    return { dim, count, data };
+    return { dim, count, data, clusters };
   }
 }
 

@@ -1,7 +1,7 @@
 import { Controller, DynamicModule, Inject, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import { ChatPrompt, createEnvelope, Delivered, TOPICS } from '@relay/contracts';
+import { ChatPrompt, createEnvelope, DEFAULT_COLLECTION_ID, Delivered, RetrievalScope, TOPICS } from '@relay/contracts';
 import { EMBEDDER, Embedder } from '@relay/embeddings';
 import { ReadinessRegistry } from '@relay/observability';
 import { RelayTransport, RpcErrorsPassthroughFilter, TopicPublisher } from '@relay/transport';
@@ -10,6 +10,8 @@ import { PipelineAppModule } from '../apps/pipeline/src/pipeline-app.module';
 type PipelineAppConfig = Parameters<typeof PipelineAppModule.forRoot>[0];
 
 const CAPTURE = Symbol('CAPTURE');
+// Every query may read the sample knowledge base, as an anonymous user of the embedded default may.
+const BENCH_SCOPE: RetrievalScope = { collectionIds: [DEFAULT_COLLECTION_ID], excludedDocumentIds: [] };
 type Capture = (prompt: Delivered<ChatPrompt>) => void;
 
 /** Stands where the LLM worker would: sees every built prompt (on Kafka in a group of its own, from now on). */
@@ -85,7 +87,7 @@ export async function measurePipelineThroughput(transport: RelayTransport, confi
     const i = sent++;
     const envelope = createEnvelope({
       sessionId: `bench-session-${session}`,
-      payload: { userId: 'bench', clientMessageId: `q${i}`, text: texts[i % texts.length], history: [] },
+      payload: { userId: 'bench', clientMessageId: `q${i}`, text: texts[i % texts.length], history: [], scope: BENCH_SCOPE },
     });
     sentAt.set(envelope.messageId, performance.now());
     void publisher.publish(TOPICS.queries, envelope);
@@ -96,7 +98,7 @@ export async function measurePipelineThroughput(transport: RelayTransport, confi
   const warmQuery = (s: number, tag: string) =>
     publisher.publish(
       TOPICS.queries,
-      createEnvelope({ sessionId: `bench-session-${s}`, payload: { userId: 'bench', clientMessageId: `${tag}${s}`, text: texts[s % texts.length], history: [] } }),
+      createEnvelope({ sessionId: `bench-session-${s}`, payload: { userId: 'bench', clientMessageId: `${tag}${s}`, text: texts[s % texts.length], history: [], scope: BENCH_SCOPE } }),
     );
   let seen = 0;
   capture.onPrompt = () => void seen++;

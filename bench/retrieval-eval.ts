@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { parseEnv, readEnvironment } from '@relay/config';
 import { embeddingsConfigSchema, TransformersJsEmbedder } from '@relay/embeddings';
+import { DEFAULT_COLLECTION_ID } from '@relay/contracts';
 import { Bm25KeywordIndex, ndcgAt, pairedRandomizationTest, recallAt, reciprocalRankAt } from '@relay/retrieval';
 import { ExactVectorStore } from '@relay/vector-store';
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
@@ -64,7 +65,7 @@ async function main(): Promise<void> {
     const store = new ExactVectorStore(join(work, 'vectors', 'index.json'));
     const keywords = new Bm25KeywordIndex(join(work, 'keyword', 'index.json'), { k1: config.RETRIEVER_BM25_K1, b: config.RETRIEVER_BM25_B });
     await Promise.all([store.onModuleInit(), keywords.onModuleInit()]);
-    const chunks = dataset.corpus.map((d) => ({ chunkId: d.id, documentId: d.id, title: d.title, source: `${d.id}`, position: 0, text: d.text }));
+    const chunks = dataset.corpus.map((d) => ({ chunkId: d.id, documentId: d.id, collectionId: DEFAULT_COLLECTION_ID, title: d.title, source: `${d.id}`, position: 0, text: d.text }));
     await store.upsert(chunks.map((chunk, i) => ({ chunk, vector: docVectors[i] })));
     await keywords.upsert(chunks);
 
@@ -88,7 +89,7 @@ async function main(): Promise<void> {
       perQueryNdcg[name] = [];
       for (const [i, query] of dataset.queries.entries()) {
         const t = performance.now();
-        const ranking = (await retriever.retrieve({ text: query.text, vector: queryVectors[i] })).map((c) => c.documentId);
+        const ranking = (await retriever.retrieve({ text: query.text, vector: queryVectors[i], scope: { collectionIds: [DEFAULT_COLLECTION_ID], excludedDocumentIds: [] } })).map((c) => c.documentId);
         latencies.push(performance.now() - t);
         const judged = dataset.qrels.get(query.id)!;
         sums.recall5 += recallAt(ranking, judged, 5);

@@ -7,12 +7,16 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { ClusteredVectors, exactTopK, recallAtK, row, VectorSet } from './clustered-vectors';
+import { bucketsOf, filteredSearch } from './filtered-search';
 import { round } from './stats';
 
 // npm run bench:retrieval [-- --n 100000 --dim 384 --queries 1000 --clusters 200 --m 16 --ef-construction 200
-//                            --ef-search 64 --noise 0.08 --skip-faiss --skip-corpus --python /usr/bin/python3]
+//                            --ef-search 64 --noise 0.08 --filtered-queries 200 --skip-faiss --skip-corpus
+//                            --skip-filtered --python /usr/bin/python3]
 // Our HNSW adapter (hnswlib through HnswVectorStore) against exact brute force and FAISS's IndexHNSWFlat with the
-// same M / efConstruction / efSearch, both on one thread; then the sample knowledge base through the real embedder.
+// same M / efConstruction / efSearch, both on one thread; then filtered search on the same index (recall of hnswlib's
+// filtered graph search against the exact answer, and its cost against scanning the allow-list); then the sample
+// knowledge base through the real embedder.
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : fallback;
@@ -35,6 +39,8 @@ if (!(NOISE >= 0)) throw new Error(`--noise must be a number ≥ 0, got ${arg('n
 const K = 10;
 const SKIP_FAISS = process.argv.includes('--skip-faiss');
 const SKIP_CORPUS = process.argv.includes('--skip-corpus');
+const SKIP_FILTERED = process.argv.includes('--skip-filtered');
+const FILTERED_QUERIES = positive('filtered-queries', '200');
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const seconds = (since: number) => (performance.now() - since) / 1000;
 
@@ -59,7 +65,16 @@ async function qps(store: VectorStore, queries: VectorSet, concurrency: number):
   return { qps: queries.count / seconds(started), found };
 }
 
-const chunkOf = (i: number): StoredChunk => ({ chunkId: String(i), documentId: `doc${i >> 6}`, title: '', source: '', position: i & 63, text: '' });
+/** Row i as a chunk: its collection and document are what the filtered runs select by (see filtered-search.ts). */
+const chunkOf = (i: number, buckets: Int32Array, clusters: Int32Array): StoredChunk => ({
+  chunkId: String(i),
+  documentId: `cluster-${clusters[i]}`,
+  collectionId: `b${buckets[i]}`,
+  title: '',
+  source: '',
+  position: i,
+  text: '',
+});
 
 /** The Python helpers stay in bench/ (not compiled): from dist/bench/ that is ../../bench/. */
 const script = (name: string) => join(__dirname, '..', '..', 'bench', name);
@@ -104,8 +119,9 @@ async function synthetic(work: string) {
   const dir = join(work, 'hnsw');
   const store = new HnswVectorStore(dir, { m: M, efConstruction: EF_CONSTRUCTION, efSearch: EF_SEARCH, initialCapacity: N });
   await store.onModuleInit();
+  const buckets = bucketsOf(N);
   t = performance.now();
-  await store.upsert(Array.from({ length: N }, (_, i) => ({ chunk: chunkOf(i), vector: row(base, i) })));
+  await store.upsert(Array.from({ length: N }, (_, i) => ({ chunk: chunkOf(i, buckets, base.clusters!), vector: row(base, i) })));
   const buildS = seconds(t);
   log(`ours: built (and saved) ${N} in ${round(buildS)} s`);
   t = performance.now();
@@ -134,7 +150,8 @@ async function synthetic(work: string) {
     faiss.ratio = { qps: round(one.qps / result.qps, 3), buildTime: round(buildS / result.buildS, 3) };
     log(`ours / faiss: queries/s ×${round(one.qps / result.qps, 3)}, build time ×${round(buildS / result.buildS, 3)}`);
   }
-  return { n: N, dim: DIM, queries: QUERIES, clusters: CLUSTERS, noise: NOISE, exactJsQps: round(sample.count / exactS, 1), ours, faiss };
+  const filtered = SKIP_FILTERED ? undefined : await filteredSearch(dir, base, queries, buckets, { efSearch: EF_SEARCH, queries: FILTERED_QUERIES, log });
+  return { n: N, dim: DIM, queries: QUERIES, clusters: CLUSTERS, noise: NOISE, exactJsQps: round(sample.count / exactS, 1), ours, faiss, filtered };
 }
 
 /** The sample knowledge base, cut at headings (and long sections at paragraphs), each chunk titled by its heading path. */
@@ -150,7 +167,7 @@ function corpusChunks(dir: string): Array<{ chunk: StoredChunk; embedText: strin
     const flush = (text: string) => {
       if (text.trim().length < 40) return;
       const title = heading === docTitle ? docTitle : `${docTitle} › ${heading}`;
-      const chunk = { chunkId: `${documentId}#${position}`, documentId, title, source: relative(process.cwd(), join(dir, file)), position: position++, text };
+      const chunk = { chunkId: `${documentId}#${position}`, documentId, collectionId: 'default', title, source: relative(process.cwd(), join(dir, file)), position: position++, text };
       chunks.push({ chunk, embedText: `${title}\n${text}` });
     };
     for (const section of markdown.split(/^(?=#{1,6}\s)/m)) {

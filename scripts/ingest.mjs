@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// `npm run ingest -- <path or glob> [...] [--url http://localhost:3000] [--token T]`: uploads each file to a running
-// gateway's POST /api/documents, with a progress bar on stderr and one result line per file on stdout.
+// `npm run ingest -- <path or glob> [...] [--url http://localhost:3000] [--token T] [--collection C]`: uploads each
+// file (into collection C, if given) to a running gateway's POST /api/documents, with a progress bar on stderr and one
+// result line per file on stdout.
 // A folder means every .txt/.md/.html/.pdf under it. Exit code 1 if any file failed.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join, relative, resolve, sep } from 'node:path';
@@ -13,6 +14,7 @@ function parseArgs(argv) {
     const a = argv[i];
     if (a === '--url') out.url = argv[++i];
     else if (a === '--token') out.token = argv[++i];
+    else if (a === '--collection') out.collection = argv[++i];
     else if (a === '--help' || a === '-h') out.help = true;
     else out.patterns.push(a);
   }
@@ -74,7 +76,7 @@ function progress(done, total, bytes, current) {
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   if (args.help || args.patterns.length === 0) {
-    console.error('usage: npm run ingest -- <file|folder|glob> [...] [--url http://localhost:3000] [--token DOCUMENTS_TOKEN]');
+    console.error('usage: npm run ingest -- <file|folder|glob> [...] [--url http://localhost:3000] [--token DOCUMENTS_TOKEN] [--collection COLLECTION]');
     process.exit(args.help ? 0 : 2);
   }
   let files;
@@ -100,6 +102,7 @@ async function main() {
       bytes += data.length;
       const form = new FormData();
       form.append('source', source);
+      if (args.collection) form.append('collection', args.collection);
       form.append('file', new Blob([data]), basename(file));
       const res = await fetch(new URL('/api/documents', args.url), { method: 'POST', body: form, headers: { 'X-Relay-Request': '1', ...(args.token ? { Authorization: `Bearer ${args.token}` } : {}) } });
       const body = await res.json().catch(() => ({}));

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const chunk = (id: string, text: string) => ({ chunkId: `c-${id}`, documentId: `d-${id}`, title: `Doc ${id}`, source: `${id}.md`, position: 0, text });
+const chunk = (id: string, text: string) => ({ chunkId: `c-${id}`, documentId: `d-${id}`, collectionId: 'default', title: `Doc ${id}`, source: `${id}.md`, position: 0, text });
 const vector = (...v: number[]) => Float32Array.from(v);
 
 // KeywordIndexModule beside the real embedded vector store, started by Nest as the composition roots do.

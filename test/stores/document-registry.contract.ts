@@ -13,6 +13,7 @@ export interface DocumentRegistrySubject {
 
 const doc = (n: number, extra: Partial<DocumentRecord> = {}): DocumentRecord => ({
   documentId: `doc-${String(n).padStart(4, '0')}`,
+  collectionId: 'default',
   title: `Document ${n}`,
   source: `uploads/document-${n}.md`,
   type: 'md',
@@ -73,15 +74,45 @@ export function documentRegistryContract(s: DocumentRegistrySubject): void {
     expect((await registry.list()).map((d) => d.documentId)).toEqual(['doc-0002']);
   });
 
+  it('keeps the collection of each document and, during a move, the collection it leaves', async () => {
+    const registry = await open();
+    const moving = doc(1, { collectionId: 'team-b', previousCollectionId: 'team-a', status: 'indexing' });
+    await registry.put(moving);
+    expect(await registry.get('doc-0001')).toEqual(moving);
+    await registry.put(doc(1, { collectionId: 'team-b' }));
+    expect(await registry.get('doc-0001')).toEqual(doc(1, { collectionId: 'team-b' }));
+    expect((await registry.get('doc-0001'))?.previousCollectionId).toBeUndefined();
+  });
+
+  it('knows every collection a document is in, and the documents being deleted or moved', async () => {
+    const registry = await open();
+    expect(await registry.collectionIds()).toEqual([]);
+    expect(await registry.hiddenDocumentIds()).toEqual([]);
+    await registry.put(doc(1));
+    await registry.put(doc(2, { collectionId: 'team-a' }));
+    await registry.put(doc(3, { collectionId: 'team-a', status: 'deleting' }));
+    await registry.put(doc(4, { collectionId: 'team-b', previousCollectionId: 'default', status: 'indexing' }));
+    await registry.put(doc(5, { collectionId: 'team-c', status: 'indexing' }));
+    await registry.put(doc(6, { collectionId: 'team-c', status: 'failed' }));
+    expect((await registry.collectionIds()).sort()).toEqual(['default', 'team-a', 'team-b', 'team-c']);
+    expect((await registry.hiddenDocumentIds()).sort()).toEqual(['doc-0003', 'doc-0004']);
+    await registry.remove('doc-0003');
+    await registry.put(doc(4, { collectionId: 'team-b' }));
+    expect(await registry.hiddenDocumentIds()).toEqual([]);
+    await registry.remove('doc-0001');
+    expect((await registry.collectionIds()).sort()).toEqual(['team-a', 'team-b', 'team-c']);
+  });
+
   it('gives a reopened registry what the last one held', async () => {
     const place = await s.newPlace();
     const first = await s.open(place);
     await first.put(doc(1));
-    await first.put(doc(2, { bytes: 16 * 1024 * 1024 }));
+    await first.put(doc(2, { bytes: 16 * 1024 * 1024, collectionId: 'team-a', previousCollectionId: 'default', status: 'indexing' }));
     await first.remove('doc-0001');
     await s.close(first);
     const second = await open(place);
-    expect(await second.list()).toEqual([doc(2, { bytes: 16 * 1024 * 1024 })]);
+    expect(await second.list()).toEqual([doc(2, { bytes: 16 * 1024 * 1024, collectionId: 'team-a', previousCollectionId: 'default', status: 'indexing' })]);
+    expect(await second.hiddenDocumentIds()).toEqual(['doc-0002']);
   });
 
   if (!s.shared) return;
@@ -92,6 +123,8 @@ export function documentRegistryContract(s: DocumentRegistrySubject): void {
     expect(await b.get('doc-0001')).toEqual(doc(1));
     await b.put(doc(1, { status: 'deleting' }));
     expect((await a.list()).map((d) => d.status)).toEqual(['deleting']);
+    // A delete accepted by one gateway hides the document from the queries every other gateway accepts.
+    expect(await a.hiddenDocumentIds()).toEqual(['doc-0001']);
     expect(await a.remove('doc-0001')).toBe(true);
     expect(await b.list()).toEqual([]);
   });

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
-import { Database } from '@relay/database';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { Database, migrate, readMigrations, relayMigrationsDir } from '@relay/database';
+import { Pool } from 'pg';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DocumentRegistry } from '../../apps/gateway/src/documents/document-registry.port';
@@ -22,6 +23,15 @@ describe('FileDocumentRegistry meets the DocumentRegistry contract', () => {
     close: async () => undefined,
     shared: false,
   });
+
+  it('reads a file written before collections existed: its documents are in default', async () => {
+    const path = join(root, 'old-documents.json');
+    const old = { documentId: 'doc-old', title: 'Old', source: 'old.md', type: 'md', contentHash: 'h', status: 'indexed', chunks: 1, bytes: 3, createdAt: '2025-01-01T00:00:00.000Z', updatedAt: '2025-01-01T00:00:00.000Z' };
+    writeFileSync(path, JSON.stringify({ documents: [old] }));
+    const registry = new FileDocumentRegistry(path);
+    expect(await registry.get('doc-old')).toEqual({ ...old, collectionId: 'default' });
+    expect(await registry.collectionIds()).toEqual(['default']);
+  });
 });
 
 describe('PostgresDocumentRegistry against a real PostgreSQL meets the DocumentRegistry contract', () => {
@@ -32,6 +42,29 @@ describe('PostgresDocumentRegistry against a real PostgreSQL meets the DocumentR
   }, 60_000);
   afterAll(async () => {
     await postgres.stop();
+  });
+
+  it('lists a document recorded before collections existed (a database migrated from 0002) in default', async () => {
+    const url = await postgres.createDatabase();
+    const pool = new Pool({ connectionString: url });
+    try {
+      await migrate(pool, readMigrations(relayMigrationsDir()).filter((m) => m.version <= 2));
+      await pool.query(
+        `INSERT INTO documents (document_id, title, source, type, content_hash, status, chunks, bytes, created_at, updated_at)
+         VALUES ('doc-old', 'Old', 'old.md', 'md', 'h', 'indexed', 1, 3, now(), now())`,
+      );
+    } finally {
+      await pool.end();
+    }
+    const db = await Database.connect({ url, poolSize: 2, statementTimeoutMs: 5_000, connectTimeoutMs: 5_000, applicationName: 'relay-test' });
+    try {
+      const registry = new PostgresDocumentRegistry(db);
+      expect(await registry.get('doc-old')).toMatchObject({ documentId: 'doc-old', collectionId: 'default' });
+      expect((await registry.get('doc-old'))?.previousCollectionId).toBeUndefined();
+      expect(await registry.collectionIds()).toEqual(['default']);
+    } finally {
+      await db.close();
+    }
   });
 
   documentRegistryContract({

@@ -90,11 +90,11 @@ export class ChatClient {
     return this.statuses.filter((s) => s.messageId === messageId).map((s) => (s.state === 'queued' ? `queued:${s.position}` : s.state));
   }
 
-  /** Sends a message and waits until its chat:done or chat:error. */
-  async ask(sessionId: string, text: string, clientMessageId = `c-${Math.random().toString(36).slice(2)}`, timeoutMs = 60_000): Promise<Answer> {
+  /** Sends a message (with any further chat:send fields, e.g. collectionIds) and waits until its chat:done or chat:error. */
+  async ask(sessionId: string, text: string, clientMessageId = `c-${Math.random().toString(36).slice(2)}`, timeoutMs = 60_000, fields: Record<string, unknown> = {}): Promise<Answer> {
     // The ack is logged in its callback, in the order packets arrive (a resolved promise would run later).
     const ack = await new Promise<Ack<{ messageId: string }>>((resolve) =>
-      (this.socket as unknown as Socket).emit('chat:send', { sessionId, clientMessageId, text }, (res: Ack<{ messageId: string }>) => {
+      (this.socket as unknown as Socket).emit('chat:send', { sessionId, clientMessageId, text, ...fields }, (res: Ack<{ messageId: string }>) => {
         this.log.push({ type: 'ack', messageId: res.ok ? res.messageId : null });
         resolve(res);
       }),

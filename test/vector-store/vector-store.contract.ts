@@ -48,6 +48,7 @@ function chunk(documentId: string, position: number, extra: Partial<StoredChunk>
   return {
     chunkId: `kb:${documentId}#${position}`,
     documentId,
+    collectionId: 'default',
     title: `${documentId} › part ${position}`,
     source: `docs/${documentId}`,
     position,
@@ -155,6 +156,91 @@ export function vectorStoreContract(subject: () => VectorStoreSubject): void {
     expect(await store.search(query, 20, {})).toHaveLength(12);
   });
 
+  describe('collections and scopes', () => {
+    // Two large collections and a small one, the query in the middle of a large one: a reader of the small one must
+    // still get a full top-k, the best of the small one, however far it lies from the query.
+    const seedCollections = async () => {
+      const items = [
+        ...Array.from({ length: 300 }, (_, i) => ({ chunk: chunk(`big-a-${i % 30}.md`, i, { collectionId: 'big-a' }), vector: vec() })),
+        ...Array.from({ length: 300 }, (_, i) => ({ chunk: chunk(`big-b-${i % 30}.md`, i, { collectionId: 'big-b' }), vector: vec() })),
+        ...Array.from({ length: 12 }, (_, i) => ({ chunk: chunk(`small-${i % 3}.md`, i, { collectionId: 'small' }), vector: vec() })),
+      ];
+      await store.upsert(items);
+      return items;
+    };
+    const bestOf = (items: Array<{ chunk: StoredChunk; vector: Float32Array }>, query: Float32Array, k: number, keep: (c: StoredChunk) => boolean) =>
+      items
+        .filter((it) => keep(it.chunk))
+        .map((it) => ({ id: it.chunk.chunkId, score: cosine(query, it.vector) }))
+        .sort((a, b) => b.score - a.score)
+        .slice(0, k)
+        .map((e) => e.id);
+
+    it('gives a reader of one small collection a full top-k from it, though the query sits among larger ones', async () => {
+      const items = await seedCollections();
+      const query = items[17].vector; // a chunk of big-a: its whole neighbourhood is big-a's
+      const hits = await store.search(query, 10, { collectionIds: ['small'] });
+      expect(hits).toHaveLength(10);
+      expect(hits.every((h) => h.chunk.collectionId === 'small')).toBe(true);
+      expect(hits.map((h) => h.chunk.chunkId)).toEqual(bestOf(items, query, 10, (c) => c.collectionId === 'small'));
+      hits.forEach((h) => expect(h.score).toBeCloseTo(cosine(query, items.find((it) => it.chunk.chunkId === h.chunk.chunkId)!.vector), 5));
+      // More than the collection holds: all of it, best first.
+      expect((await store.search(query, 50, { collectionIds: ['small'] })).map((h) => h.chunk.chunkId)).toEqual(bestOf(items, query, 50, (c) => c.collectionId === 'small'));
+    });
+
+    it('searches several collections as one, and a collection no chunk is in as nothing', async () => {
+      const items = await seedCollections();
+      const query = vec();
+      const hits = await store.search(query, 15, { collectionIds: ['small', 'big-b', 'nobody-here'] });
+      expect(hits.map((h) => h.chunk.chunkId)).toEqual(bestOf(items, query, 15, (c) => c.collectionId !== 'big-a'));
+      expect(await store.search(query, 10, { collectionIds: ['nobody-here'] })).toEqual([]);
+      // Every collection there is: the same as no filter.
+      expect((await store.search(query, 10, { collectionIds: ['big-a', 'big-b', 'small'] })).map((h) => h.chunk.chunkId)).toEqual(bestOf(items, query, 10, () => true));
+    });
+
+    it('matches nothing with an empty list of collections, in search and in chunks()', async () => {
+      await seedCollections();
+      expect(await store.search(vec(), 10, { collectionIds: [] })).toEqual([]);
+      expect(await all(store.chunks({ collectionIds: [] }))).toEqual([]);
+      expect(await store.search(vec(), 10, { collectionIds: [], excludedDocumentIds: ['small-0.md'] })).toEqual([]);
+    });
+
+    it('never returns an excluded document, and still a full top-k from the rest of the scope', async () => {
+      const items = await seedCollections();
+      const query = items[603].vector; // a chunk of small-0.md (position 603 - 600 = 3, 3 % 3 = 0)
+      expect(items[603].chunk.documentId).toBe('small-0.md');
+      const hits = await store.search(query, 8, { collectionIds: ['small'], excludedDocumentIds: ['small-0.md', 'not-indexed.md'] });
+      expect(hits.map((h) => h.chunk.chunkId)).toEqual(bestOf(items, query, 8, (c) => c.collectionId === 'small' && c.documentId !== 'small-0.md'));
+      expect(hits).toHaveLength(8);
+      // Alone, an exclusion filters the whole index.
+      const unscoped = await store.search(query, 5, { excludedDocumentIds: ['small-0.md'] });
+      expect(unscoped.map((h) => h.chunk.chunkId)).toEqual(bestOf(items, query, 5, (c) => c.documentId !== 'small-0.md'));
+      // With documentIds: those documents, inside the collections, less the excluded.
+      const both = await store.search(query, 20, { documentIds: ['small-0.md', 'small-1.md', 'big-a-1.md'], collectionIds: ['small'], excludedDocumentIds: ['small-0.md'] });
+      expect(new Set(both.map((h) => h.chunk.documentId))).toEqual(new Set(['small-1.md']));
+      expect(both).toHaveLength(4);
+      const scanned = await all(store.chunks({ collectionIds: ['small'], excludedDocumentIds: ['small-0.md'] }));
+      expect(scanned.map((c) => c.chunkId).sort()).toEqual(items.filter((it) => it.chunk.collectionId === 'small' && it.chunk.documentId !== 'small-0.md').map((it) => it.chunk.chunkId).sort());
+    });
+
+    it('moves a document to another collection when its chunks are upserted again with it', async () => {
+      const items = await seedCollections();
+      const doc = items.filter((it) => it.chunk.documentId === 'small-2.md');
+      await store.upsert(doc.map((it) => ({ chunk: { ...it.chunk, collectionId: 'big-b' }, vector: it.vector })));
+
+      expect(await store.count()).toBe(items.length);
+      const query = doc[0].vector;
+      const inSmall = await store.search(query, 50, { collectionIds: ['small'] });
+      expect(inSmall.map((h) => h.chunk.documentId)).not.toContain('small-2.md');
+      expect(inSmall).toHaveLength(8);
+      const [top] = await store.search(query, 1, { collectionIds: ['big-b'] });
+      expect(top.chunk).toEqual({ ...doc[0].chunk, collectionId: 'big-b' });
+      expect(top.score).toBeCloseTo(1, 5);
+      const movedChunks = await all(store.chunks({ collectionIds: ['big-b'], documentIds: ['small-2.md'] }));
+      expect(movedChunks.map((c) => c.chunkId).sort()).toEqual(doc.map((it) => it.chunk.chunkId).sort());
+    });
+  });
+
   it('deletes every chunk of a document from search, count and chunks(), and says how many', async () => {
     await store.upsert([
       ...Array.from({ length: 5 }, (_, i) => ({ chunk: chunk('gone.md', i), vector: vec() })),
@@ -172,7 +258,7 @@ export function vectorStoreContract(subject: () => VectorStoreSubject): void {
   });
 
   it('keeps every chunk field, page included, and leaves page out when a chunk has none', async () => {
-    const paged = chunk('manual.pdf', 3, { page: 12, title: 'Manual › Ünïcödé “quotes” & <tags>', text: 'Line one\nLine two\t✓' });
+    const paged = chunk('manual.pdf', 3, { page: 12, collectionId: 'hand_books-2', title: 'Manual › Ünïcödé “quotes” & <tags>', text: 'Line one\nLine two\t✓' });
     const plain = chunk('notes.md', 0);
     const pagedVector = vec();
     await store.upsert([
@@ -217,7 +303,7 @@ export function vectorStoreContract(subject: () => VectorStoreSubject): void {
       expect(await store.count()).toBe(0);
       return;
     }
-    const items = Array.from({ length: 6 }, (_, i) => ({ chunk: chunk(i < 3 ? 'a.md' : 'b.md', i, i === 0 ? { page: 1 } : {}), vector: vec() }));
+    const items = Array.from({ length: 6 }, (_, i) => ({ chunk: chunk(i < 3 ? 'a.md' : 'b.md', i, i === 0 ? { page: 1 } : { collectionId: `team-${i % 2}` }), vector: vec() }));
     await store.upsert(items);
     await store.deleteDocument('b.md');
     await s.close(store);
@@ -229,5 +315,8 @@ export function vectorStoreContract(subject: () => VectorStoreSubject): void {
     expect(hit.chunk).toEqual(items[1].chunk);
     expect(hit.score).toBeCloseTo(1, 5);
     expect((await all(store.chunks())).sort((a, b) => a.position - b.position)).toEqual(items.slice(0, 3).map((it) => it.chunk));
+    // The collections came back with the chunks, and filter as before.
+    expect((await store.search(items[1].vector, 5, { collectionIds: ['team-1'] })).map((h) => h.chunk.chunkId)).toEqual([items[1].chunk.chunkId]);
+    expect((await store.search(items[0].vector, 5, { collectionIds: ['default'] })).map((h) => h.chunk.chunkId)).toEqual([items[0].chunk.chunkId]);
   });
 }

@@ -59,6 +59,21 @@ describe('HnswVectorStore meets the VectorStore contract', () => {
   );
 });
 
+// The same contract with every filtered search walking hnswlib's graph with the filter callback instead of scanning
+// the allow-list: the small collection's top-k and the excluded documents are then the graph search's work.
+describe('HnswVectorStore, every filtered search done in the graph, meets the VectorStore contract', () => {
+  const newPlace = tempPlaces();
+  vectorStoreContract(
+    (): VectorStoreSubject => ({
+      dimension: DIMENSION,
+      newPlace,
+      open: (place) => startLikeNest(new HnswVectorStore(place, { exactFilterLimit: 1 })),
+      close: stopLikeNest,
+      persists: true,
+    }),
+  );
+});
+
 describe('InMemoryVectorStore (the unit tests’ fake) meets the VectorStore contract', () => {
   vectorStoreContract(
     (): VectorStoreSubject => ({
@@ -101,6 +116,11 @@ describe('QdrantVectorStore against a real Qdrant server', () => {
     const res = await fetch(`${QDRANT_URL}${path}`, { method });
     return { status: res.status, body: (await res.json()) as { result: any } };
   };
+  const qdrantJson = async (method: string, path: string, body: unknown) => {
+    const res = await fetch(`${QDRANT_URL}${path}`, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${await res.text()}`);
+    return { status: res.status, body: (await res.json()) as { result: any } };
+  };
 
   beforeAll(async () => {
     proxyUrl = await proxy.start();
@@ -124,15 +144,91 @@ describe('QdrantVectorStore against a real Qdrant server', () => {
     );
   });
 
-  it('creates its collection with the embedder dimension, cosine distance and a keyword index on documentId', async () => {
+  it('creates its collection with the embedder dimension, cosine distance, a keyword index on documentId and a tenant index on collectionId', async () => {
     const collection = newCollection();
     const store = await startLikeNest(open({ collection }));
     const { body } = await qdrant('GET', `/collections/${collection}`);
     expect(body.result.config.params.vectors).toEqual({ size: DIMENSION, distance: 'Cosine' });
     expect(body.result.payload_schema.documentId.data_type).toBe('keyword');
+    expect(body.result.payload_schema.collectionId).toMatchObject({ data_type: 'keyword', params: { type: 'keyword', is_tenant: true } });
     expect((store as QdrantVectorStore).details()).toEqual({ kind: 'qdrant', url: proxyUrl, collection });
     await stopLikeNest(store);
   });
+
+  it('gives points written before collections existed the default collection at start, once, so scoped searches find them', async () => {
+    const collection = newCollection();
+    // A collection as an older Relay left it: no collectionId index, points without collectionId.
+    const vec = unitVectors(DIMENSION, 11);
+    const old = Array.from({ length: 3 }, (_, i) => ({ id: i + 1, vector: Array.from(vec()), payload: { chunkId: `kb:old.md#${i}`, documentId: 'kb:old.md', title: 'Old', source: 'old.md', position: i, text: `old ${i}` } }));
+    await qdrantJson('PUT', `/collections/${collection}`, { vectors: { size: DIMENSION, distance: 'Cosine' } });
+    await qdrantJson('PUT', `/collections/${collection}/points?wait=true`, { points: old });
+
+    const store = await startLikeNest(open({ collection }));
+    try {
+      const hits = await store.search(Float32Array.from(old[1].vector), 3, { collectionIds: ['default'] });
+      expect(hits.map((h) => h.chunk.chunkId)).toEqual(expect.arrayContaining(['kb:old.md#0', 'kb:old.md#1', 'kb:old.md#2']));
+      expect(hits[0].chunk).toMatchObject({ chunkId: 'kb:old.md#1', collectionId: 'default' });
+      expect(await store.search(Float32Array.from(old[1].vector), 3, { collectionIds: ['team-a'] })).toEqual([]);
+      const { body } = await qdrantJson('POST', `/collections/${collection}/points/count`, { exact: true, filter: { must: [{ key: 'collectionId', match: { value: 'default' } }] } });
+      expect(body.result.count).toBe(3);
+    } finally {
+      await stopLikeNest(store);
+    }
+  });
+
+  it("gives a small collection a full top-k when Qdrant answers from its HNSW graph rather than a full scan", async () => {
+    // The contract's data is too small for Qdrant to build a graph: here it must (indexing threshold 1 KB), and may
+    // not fall back to scanning the matching points: its full-scan threshold is at its minimum, 10 KB, which the
+    // small collection's 12 vectors of 384 dimensions (18 KB) exceed.
+    const collection = newCollection();
+    const dimension = 384;
+    await qdrantJson('PUT', `/collections/${collection}`, {
+      vectors: { size: dimension, distance: 'Cosine' },
+      hnsw_config: { m: 16, ef_construct: 100, full_scan_threshold: 10 },
+      optimizers_config: { indexing_threshold: 1, default_segment_number: 1 },
+    });
+    const store = await startLikeNest(open({ collection, dimension }));
+    try {
+      const vec = unitVectors(dimension, 5);
+      const item = (collectionId: string, documentId: string, i: number) => ({
+        chunk: { chunkId: `${documentId}#${i}`, documentId, collectionId, title: documentId, source: documentId, position: i, text: `${documentId} ${i}` },
+        vector: vec(),
+      });
+      const items = [
+        ...Array.from({ length: 1200 }, (_, i) => item('big-a', `a-${i % 40}.md`, i)),
+        ...Array.from({ length: 1200 }, (_, i) => item('big-b', `b-${i % 40}.md`, i)),
+        ...Array.from({ length: 12 }, (_, i) => item('small', `s-${i % 3}.md`, i)),
+      ];
+      await store.upsert(items);
+      for (let tries = 0; ; tries++) {
+        const info = (await qdrant('GET', `/collections/${collection}`)).body.result;
+        if (info.status === 'green' && info.indexed_vectors_count >= items.length) break;
+        if (tries > 300) throw new Error(`Qdrant did not index the collection: ${JSON.stringify({ status: info.status, indexed: info.indexed_vectors_count })}`);
+        await new Promise((ok) => setTimeout(ok, 100));
+      }
+      const graphSearches = async () => {
+        const { body } = await qdrant('GET', '/telemetry?details_level=10');
+        const mine = (body.result.collections.collections as Array<{ id: string }>).find((c) => c.id === collection);
+        // Qdrant counts each kind of search per segment: filtered_large_cardinality is a filtered walk of the graph.
+        return [...JSON.stringify(mine).matchAll(/"filtered_large_cardinality":\{"count":(\d+)/g)].reduce((sum, m) => sum + Number(m[1]), 0);
+      };
+      const before = await graphSearches();
+      for (const q of [17, 1500, 2000]) {
+        const query = items[q].vector;
+        const hits = await store.search(query, 10, { collectionIds: ['small'] });
+        const expected = items
+          .filter((it) => it.chunk.collectionId === 'small')
+          .map((it) => ({ id: it.chunk.chunkId, score: it.vector.reduce((sum, x, j) => sum + x * query[j], 0) }))
+          .sort((a, b) => b.score - a.score)
+          .slice(0, 10)
+          .map((e) => e.id);
+        expect(hits.map((h) => h.chunk.chunkId)).toEqual(expected);
+      }
+      expect((await graphSearches()) - before).toBe(3);
+    } finally {
+      await stopLikeNest(store);
+    }
+  }, 60_000);
 
   it('refuses to start on an existing collection of another dimension, saying both', async () => {
     const collection = newCollection();
@@ -167,7 +263,7 @@ describe('QdrantVectorStore against a real Qdrant server', () => {
     const store = await startLikeNest(open({ collection, upsertBatch: 20 }));
     const vec = unitVectors(DIMENSION, 7);
     const chunks = Array.from({ length: 45 }, (_, i) => ({
-      chunk: { chunkId: `kb:big.md#${i}`, documentId: 'big.md', title: 'Big', source: 'big.md', position: i, text: `part ${i}` },
+      chunk: { chunkId: `kb:big.md#${i}`, documentId: 'big.md', collectionId: 'default', title: 'Big', source: 'big.md', position: i, text: `part ${i}` },
       vector: vec(),
     }));
     await store.upsert(chunks);
@@ -243,7 +339,7 @@ describe('QdrantVectorStore against a real Qdrant server', () => {
   it("sent only requests that Qdrant's OpenAPI document allows and got only responses it describes, errors included", () => {
     expect(proxy.report()).toBe('');
     const seen = new Set(proxy.exchanges.map((e) => e.operationId));
-    for (const op of ['collection_exists', 'create_collection', 'get_collection', 'create_field_index', 'upsert_points', 'query_points', 'count_points', 'delete_points', 'scroll_points']) {
+    for (const op of ['collection_exists', 'create_collection', 'get_collection', 'create_field_index', 'set_payload', 'upsert_points', 'query_points', 'count_points', 'delete_points', 'scroll_points']) {
       expect(seen).toContain(op);
     }
     expect(proxy.exchanges.some((e) => e.status === 404)).toBe(true);

@@ -26,6 +26,9 @@ import { INTERACTION_JOURNAL_DIR } from './audit/interaction-audit.tokens';
 import { DOCUMENTS_WRITE_POLICY } from './documents/write-policy/documents-write-policy';
 import { TokenOrSameOriginWritePolicy } from './documents/write-policy/token-or-same-origin.policy';
 import { SessionManager } from './session/session-manager';
+import { RETRIEVAL_SCOPE } from './access/retrieval-scope.port';
+import { EveryCollectionScopeResolver } from './access/every-collection.scope-resolver';
+import { RetrievalScopeService } from './access/retrieval-scope.service';
 import { SessionsController } from './session/sessions.controller';
 import { join } from 'node:path';
 
@@ -73,6 +76,9 @@ export class GatewayModule implements NestModule {
         { provide: DeliveryTracker, useFactory: () => new DeliveryTracker() },
         registry,
         DocumentsService,
+        // Who may read which collection: everyone everything until sign-in and grants replace this one line.
+        { provide: RETRIEVAL_SCOPE, useClass: EveryCollectionScopeResolver },
+        RetrievalScopeService,
       ],
     };
   }

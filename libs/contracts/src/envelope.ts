@@ -1,8 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 
-/** Schema version of the envelope and of every payload inside it. Bump on an incompatible change. */
-export const SCHEMA_VERSION = 1;
+/**
+ * Schema version of the envelope and of every payload inside it, stamped on every record this process writes. Bump
+ * on an incompatible change.
+ * - 2: chat queries carry their retrieval `scope` and docs.ingest upserts their `collectionId`. A version-1 process
+ *   would silently drop both (searching everything, indexing a private document into no collection), so it must
+ *   refuse version-2 records rather than read them; it does, since it accepts only 1.
+ */
+export const SCHEMA_VERSION = 2;
+
+/**
+ * The versions this process reads. Version-1 records (left in a topic by an older Relay during an upgrade) are still
+ * processed, each missing field read with the default its payload schema gives: a query without a scope retrieves
+ * nothing, a document without a collection goes to `default`.
+ */
+export const READABLE_SCHEMA_VERSIONS = [1, 2] as const;
+export type SchemaVersion = (typeof READABLE_SCHEMA_VERSIONS)[number];
 
 /** Wall-clock milliseconds with sub-millisecond precision, comparable across processes on one host. */
 export const nowMs = (): number => performance.timeOrigin + performance.now();
@@ -19,7 +33,7 @@ export type StageTiming = z.infer<typeof stageTimingSchema>;
 /** What every record on every topic carries around its payload. The key on the wire is `sessionId`. */
 export const envelopeSchema = <P extends z.ZodType>(payload: P) =>
   z.object({
-    schemaVersion: z.literal(SCHEMA_VERSION),
+    schemaVersion: z.literal([...READABLE_SCHEMA_VERSIONS]),
     /** The chat message this record is about; stable across every hop. */
     messageId: z.string().min(1).max(100),
     correlationId: z.string().min(1).max(100),
@@ -32,7 +46,7 @@ export const envelopeSchema = <P extends z.ZodType>(payload: P) =>
   });
 
 export interface Envelope<P> {
-  schemaVersion: typeof SCHEMA_VERSION;
+  schemaVersion: SchemaVersion;
   messageId: string;
   correlationId: string;
   sessionId: string;
@@ -81,8 +95,11 @@ export function forwardEnvelope<P>(received: Delivered<unknown>, stage: string, 
   };
 }
 
-/** An envelope about the same message on another branch, e.g. a reply on chat.responses: same ids, no timings. */
+/**
+ * An envelope about the same message on another branch, e.g. a reply on chat.responses: same ids, no timings, and
+ * this process's schema version (the payload is this process's, whatever version the record it answers had).
+ */
 export function replyEnvelope<P>(received: Envelope<unknown>, payload: P): Envelope<P> {
-  const { schemaVersion, messageId, correlationId, sessionId, createdAt } = received;
-  return { schemaVersion, messageId, correlationId, sessionId, createdAt, sentAt: 0, timings: [], payload };
+  const { messageId, correlationId, sessionId, createdAt } = received;
+  return { schemaVersion: SCHEMA_VERSION, messageId, correlationId, sessionId, createdAt, sentAt: 0, timings: [], payload };
 }

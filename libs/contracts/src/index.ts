@@ -4,6 +4,8 @@ export * from './relay-error';
 export * from './topics';
 export * from './socket-events';
 export * from './messages/chat-message.dto';
+export * from './collections';
+export * from './messages/retrieval-scope.dto';
 export * from './messages/chat-query.dto';
 export * from './messages/preprocessed-query.dto';
 export * from './messages/embedded-query.dto';

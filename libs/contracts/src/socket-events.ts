@@ -4,6 +4,7 @@ import type { StageTiming } from './envelope';
 import type { PromptSource } from './messages/chat-prompt.dto';
 import type { Attribution, Citation, FinishReason, Grounding, ModelTimings } from './messages/chat-response.dto';
 import type { Moderation } from './messages/chat-message.dto';
+import { collectionIdSchema, MAX_SCOPE_COLLECTIONS } from './collections';
 
 /** Socket.IO namespace of the chat protocol (see docs/protocol.md). */
 export const CHAT_NAMESPACE = '/chat';
@@ -31,6 +32,11 @@ export const chatSendSchema = z.object({
   clientMessageId: id,
   // Length and emptiness are checked by the session manager so they get their own error codes.
   text: z.string(),
+  /**
+   * Search only these collections, of those the user may read (others are ignored without saying whether they
+   * exist). Absent: every collection the user may read. Empty: none, so the answer uses no documents.
+   */
+  collectionIds: z.array(collectionIdSchema).max(MAX_SCOPE_COLLECTIONS).optional(),
 });
 export type ChatSend = z.infer<typeof chatSendSchema>;
 

@@ -1,4 +1,4 @@
-import type { StoredChunk } from '@relay/vector-store';
+import type { ChunkFilter, StoredChunk } from '@relay/vector-store';
 
 export const KEYWORD_INDEX = Symbol('KEYWORD_INDEX');
 
@@ -14,7 +14,11 @@ export interface KeywordIndex {
   isReady(): boolean;
   /** Adds chunks, replacing any with the same chunkId. */
   upsert(chunks: StoredChunk[]): Promise<void>;
-  search(query: string, k: number): Promise<KeywordHit[]>;
+  /**
+   * The k best chunks that pass the filter (the same filter as the vector store's, applied while scoring, so a filter
+   * that passes few chunks still gets up to k of them).
+   */
+  search(query: string, k: number, filter?: ChunkFilter): Promise<KeywordHit[]>;
   /** Removes every chunk of a document; returns how many. */
   deleteDocument(documentId: string): Promise<number>;
   count(): Promise<number>;

@@ -1,5 +1,5 @@
 import type { KeywordHit, KeywordIndex } from '@relay/retrieval';
-import type { StoredChunk } from '@relay/vector-store';
+import { type ChunkFilter, compileChunkFilter, type StoredChunk } from '@relay/vector-store';
 
 /**
  * A keyword index whose score is the number of query words (lower-cased, split on non-letters) a chunk's title and
@@ -7,7 +7,7 @@ import type { StoredChunk } from '@relay/vector-store';
  */
 export class InMemoryKeywordIndex implements KeywordIndex {
   readonly kind = 'in-memory';
-  readonly searches: Array<{ query: string; k: number }> = [];
+  readonly searches: Array<{ query: string; k: number; filter?: ChunkFilter }> = [];
   /** When set, upserts fail with it (to test that a failed write leaves nothing behind). */
   failWith: Error | undefined;
   private readonly chunks = new Map<string, StoredChunk>();
@@ -21,10 +21,12 @@ export class InMemoryKeywordIndex implements KeywordIndex {
     for (const chunk of chunks) this.chunks.set(chunk.chunkId, chunk);
   }
 
-  async search(query: string, k: number): Promise<KeywordHit[]> {
-    this.searches.push({ query, k });
+  async search(query: string, k: number, filter?: ChunkFilter): Promise<KeywordHit[]> {
+    this.searches.push({ query, k, filter });
     const words = new Set(wordsOf(query));
+    const only = compileChunkFilter(filter);
     return [...this.chunks.values()]
+      .filter((chunk) => only.matches(chunk))
       .map((chunk) => ({ chunk, score: wordsOf(`${chunk.title} ${chunk.text}`).filter((w) => words.has(w)).length }))
       .filter((hit) => hit.score > 0)
       .sort((a, b) => b.score - a.score)

@@ -2,6 +2,7 @@ export * from './vector-store.port';
 export * from './vector-store.module';
 export * from './exact/exact-vector-store';
 export * from './dot-product';
+export * from './chunk-filter';
 export * from './hnsw/hnsw-vector-store';
 export * from './vector-store.config';
 export * from './qdrant/qdrant-vector-store';

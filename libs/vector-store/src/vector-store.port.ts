@@ -4,6 +4,8 @@ export const VECTOR_STORE = Symbol('VECTOR_STORE');
 export interface StoredChunk {
   chunkId: string;
   documentId: string;
+  /** The collection its document belongs to (`default` for chunks stored before collections existed). */
+  collectionId: string;
   title: string;
   source: string;
   /** Order of the chunk within its document, from 0. */
@@ -20,11 +22,19 @@ export interface VectorHit {
   score: number;
 }
 
-/** Restricts a search; every field optional, all given fields must match. */
-export interface VectorSearchFilter {
-  /** Only chunks of these documents. */
+/**
+ * Restricts a search or a scan; every field optional, all given fields must hold. A search applies it while it
+ * searches, so it returns the k best chunks that pass (as many as exist, up to k), never k candidates filtered after.
+ */
+export interface ChunkFilter {
+  /** Only chunks of these documents; an empty list matches nothing. */
   documentIds?: string[];
+  /** Only chunks of these collections; an empty list matches nothing. */
+  collectionIds?: string[];
+  /** Never chunks of these documents. */
+  excludedDocumentIds?: string[];
 }
+export type VectorSearchFilter = ChunkFilter;
 
 /** Nearest-neighbour search over chunk vectors (normalised, cosine). */
 export interface VectorStore {

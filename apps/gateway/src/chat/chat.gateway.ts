@@ -108,7 +108,7 @@ export class ChatGateway implements OnGatewayInit<ChatNamespace>, OnGatewayConne
       this.limits.chatSend(socket.data.sessionId);
       const payload = parsePayload(chatSendSchema, body);
       await this.sessions.authorize(socket.data.sessionId, payload.sessionId);
-      return this.sessions.send(payload.sessionId, payload.clientMessageId, payload.text, correlationId);
+      return this.sessions.send(payload.sessionId, payload.clientMessageId, payload.text, correlationId, { collectionIds: payload.collectionIds });
     });
     // The ack has gone out: the message's chunks, held back until now, may flow.
     if (response.ok) this.sessions.acknowledged(response.messageId);

@@ -3,6 +3,13 @@ export type DocumentStatus = 'indexing' | 'indexed' | 'failed' | 'deleting';
 /** What the gateway knows of an uploaded document: what GET /api/documents lists. */
 export interface DocumentRecord {
   documentId: string;
+  /** The collection the document belongs to (`default` when its upload named none). */
+  collectionId: string;
+  /**
+   * While a move to another collection is being indexed: the collection its chunks may still be in. Such a document
+   * is retrieved by no one until the move settles (see hiddenDocumentIds).
+   */
+  previousCollectionId?: string;
   title: string;
   source: string;
   /** txt, md, html, pdf or text (sent as JSON). */
@@ -32,4 +39,14 @@ export interface DocumentRegistry {
   put(record: DocumentRecord): Promise<DocumentRecord>;
   /** False if there was none. */
   remove(documentId: string): Promise<boolean>;
+  /** Every collection some document is in, once each, in no particular order. */
+  collectionIds(): Promise<string[]>;
+  /**
+   * Documents no query may retrieve right now, whatever its scope: those being deleted (their chunks may still be in
+   * the indexes) and those being moved to another collection (their chunks may still be in the old one).
+   */
+  hiddenDocumentIds(): Promise<string[]>;
 }
+
+/** Whether a document is in a state where its chunks must not be retrieved (see DocumentRegistry.hiddenDocumentIds). */
+export const isHidden = (doc: Pick<DocumentRecord, 'status' | 'previousCollectionId'>): boolean => doc.status === 'deleting' || doc.previousCollectionId !== undefined;

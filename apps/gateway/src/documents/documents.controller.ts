@@ -1,5 +1,5 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Param, Post, Req, Res, UseGuards, UseInterceptors } from '@nestjs/common';
-import { RelayError } from '@relay/contracts';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Param, Post, Query, Req, Res, UseGuards, UseInterceptors } from '@nestjs/common';
+import { collectionIdSchema, RelayError } from '@relay/contracts';
 import type { Response } from 'express';
 import { z } from 'zod';
 import { DocumentRecord } from './document-registry.port';
@@ -19,10 +19,18 @@ const textDocumentSchema = z
     source: z.string().trim().min(1).max(2000).optional(),
     /** markdown: `#` lines are headings. */
     format: z.enum(['markdown', 'plain']).default('plain'),
+    /** The collection to put it in (default: where it already is, else `default`). */
+    collection: collectionIdSchema.optional(),
   })
   .strict();
 
-const uploadFieldsSchema = z.object({ source: z.string().trim().min(1).max(2000).optional(), title: z.string().trim().min(1).max(500).optional() });
+const uploadFieldsSchema = z.object({
+  source: z.string().trim().min(1).max(2000).optional(),
+  title: z.string().trim().min(1).max(500).optional(),
+  collection: collectionIdSchema.optional(),
+});
+
+const listQuerySchema = z.object({ collection: collectionIdSchema.optional() });
 
 /**
  * REST side of the knowledge base: upload a file (multipart field `file`) or JSON text, list the documents with
@@ -47,8 +55,10 @@ export class DocumentsController {
   }
 
   @Get()
-  async list(): Promise<{ documents: DocumentRecord[] }> {
-    return { documents: await this.documents.list() };
+  async list(@Query() query: unknown): Promise<{ documents: DocumentRecord[] }> {
+    const parsed = listQuerySchema.safeParse(query ?? {});
+    if (!parsed.success) throw new RelayError('INVALID_PAYLOAD', `Invalid query: ${parsed.error.issues[0].path.join('.')}: ${parsed.error.issues[0].message}`);
+    return { documents: await this.documents.list(parsed.data.collection) };
   }
 
   @Get(':documentId')
@@ -73,18 +83,26 @@ export class DocumentsController {
     const source = fields.data.source ?? file.name;
     const limits = { maxPdfPages: this.config.MAX_PDF_PAGES, timeoutMs: this.config.PARSE_TIMEOUT_MS };
     const parsed = await this.parses.run(() => parseDocument(file.name, file.bytes, source, limits));
-    return this.documents.ingest({ source, title: fields.data.title ?? parsed.title, type: parsed.type, format: parsed.format, sections: parsed.sections, bytes: file.bytes.length });
+    return this.documents.ingest({
+      source,
+      title: fields.data.title ?? parsed.title,
+      type: parsed.type,
+      format: parsed.format,
+      sections: parsed.sections,
+      bytes: file.bytes.length,
+      collectionId: fields.data.collection,
+    });
   }
 
   private async fromJson(body: unknown, correlationId?: string): Promise<IngestOutcome> {
     const parsed = textDocumentSchema.safeParse(body ?? {});
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new RelayError('INVALID_PAYLOAD', `Invalid payload: ${issue.path.join('.') || 'body'}: ${issue.message}; send multipart "file" or JSON { title, text, source }`);
+      throw new RelayError('INVALID_PAYLOAD', `Invalid payload: ${issue.path.join('.') || 'body'}: ${issue.message}; send multipart "file" or JSON { title, text, source, format, collection }`);
     }
-    const { title, text, source, format } = parsed.data;
+    const { title, text, source, format, collection } = parsed.data;
     return this.documents.ingest(
-      { source: source ?? title, title, type: 'text', format, sections: [{ text }], bytes: Buffer.byteLength(text) },
+      { source: source ?? title, title, type: 'text', format, sections: [{ text }], bytes: Buffer.byteLength(text), collectionId: collection },
       correlationIdFrom(correlationId),
     );
   }

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   clipDocumentTitle,
   createEnvelope,
+  DEFAULT_COLLECTION_ID,
   DOCUMENT_INGEST_MAX_RECORD_BYTES,
   DOCUMENT_SOURCE_MAX_CHARS,
   DocumentIndexed,
@@ -23,6 +24,11 @@ export interface DocumentInput {
   format: 'markdown' | 'plain';
   sections: DocumentSection[];
   bytes: number;
+  /**
+   * The collection to put it in. Absent: a new document goes to `default`, one uploaded again stays where it is (a
+   * re-upload that forgets to name the collection never moves a document somewhere others may read it).
+   */
+  collectionId?: string;
 }
 
 export interface IngestOutcome {
@@ -55,8 +61,10 @@ export class DocumentsService {
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
 
-  list(): Promise<DocumentRecord[]> {
-    return this.registry.list();
+  /** Every listed document, or those of one collection. */
+  async list(collectionId?: string): Promise<DocumentRecord[]> {
+    const all = await this.registry.list();
+    return collectionId === undefined ? all : all.filter((d) => d.collectionId === collectionId);
   }
 
   async get(documentId: string): Promise<DocumentRecord> {
@@ -77,9 +85,14 @@ export class DocumentsService {
     const documentId = documentIdFor(source);
     const contentHash = createHash('sha256').update(JSON.stringify([title, input.format, input.sections])).digest('hex');
     const existing = await this.registry.get(documentId);
-    if (existing?.contentHash === contentHash && existing.status === 'indexed') return { document: existing, unchanged: true };
+    const collectionId = input.collectionId ?? existing?.collectionId ?? DEFAULT_COLLECTION_ID;
+    if (existing?.contentHash === contentHash && existing.status === 'indexed' && existing.collectionId === collectionId) return { document: existing, unchanged: true };
+    // Moving to another collection: until the new version is indexed its chunks may still be in the old collection,
+    // where readers of that collection must no longer find it; hidden from every query until the move settles.
+    let previousCollectionId = existing?.previousCollectionId;
+    if (existing && existing.collectionId !== collectionId) previousCollectionId = previousCollectionId && previousCollectionId !== collectionId ? previousCollectionId : existing.collectionId;
 
-    const payload: DocumentUpsert = { type: 'upsert', documentId, title, source, contentHash, format: input.format, sections: input.sections };
+    const payload: DocumentUpsert = { type: 'upsert', documentId, title, source, contentHash, format: input.format, sections: input.sections, collectionId };
     // Room for the envelope around the payload.
     if (Buffer.byteLength(JSON.stringify(payload)) + 4096 > DOCUMENT_INGEST_MAX_RECORD_BYTES) {
       throw new RelayError('DOCUMENT_TOO_LARGE', `${source}: its text is larger than the ${DOCUMENT_INGEST_MAX_RECORD_BYTES / 1024 / 1024} MB a docs.ingest record may hold`);
@@ -87,6 +100,8 @@ export class DocumentsService {
     const now = new Date().toISOString();
     const document = await this.registry.put({
       documentId,
+      collectionId,
+      ...(previousCollectionId !== undefined ? { previousCollectionId } : {}),
       title,
       source,
       type: input.type,
@@ -97,7 +112,7 @@ export class DocumentsService {
       createdAt: existing?.createdAt ?? now,
       updatedAt: now,
     });
-    const done = this.waitFor(documentId, (s) => s.contentHash === contentHash);
+    const done = this.waitFor(documentId, (s) => isAbout(s, { contentHash, collectionId }));
     try {
       await this.publisher.publish(TOPICS.documentIngest, createEnvelope({ sessionId: documentId, correlationId, payload }));
     } catch (err) {
@@ -133,12 +148,17 @@ export class DocumentsService {
     const updatedAt = new Date().toISOString();
     if (status.status === 'deleted') {
       await this.registry.remove(status.documentId);
-    } else if (doc && doc.contentHash === status.contentHash) {
-      await this.registry.put({ ...doc, status: status.status, chunks: status.chunks, error: status.reason, updatedAt });
+    } else if (doc && isAbout(status, doc)) {
+      const { previousCollectionId, ...settled } = { ...doc, status: status.status, chunks: status.chunks, error: status.reason, updatedAt };
+      // A move settles either way: indexed, the chunks are in the new collection; failed, whatever the previous
+      // version left is in the old one, which the list says again.
+      const collectionId = status.status === 'failed' && previousCollectionId ? previousCollectionId : settled.collectionId;
+      await this.registry.put({ ...settled, collectionId });
     } else if (!doc && status.status === 'indexed' && status.contentHash && status.source) {
       // Uploaded through another gateway replica: list it here too.
       await this.registry.put({
         documentId: status.documentId,
+        collectionId: status.collectionId ?? DEFAULT_COLLECTION_ID,
         title: status.title ?? status.source,
         source: status.source,
         type: 'unknown',
@@ -174,4 +194,12 @@ export class DocumentsService {
     });
     return { promise, cancel };
   }
+}
+
+/**
+ * Whether a docs.indexed status is about this version of a document: the same content in the same collection (a
+ * status without a collection, from a Relay before collections, is about the content alone).
+ */
+function isAbout(status: DocumentIndexed, version: { contentHash: string; collectionId: string }): boolean {
+  return status.contentHash === version.contentHash && (status.collectionId === undefined || status.collectionId === version.collectionId);
 }

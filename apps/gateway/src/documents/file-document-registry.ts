@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { DocumentRecord, DocumentRegistry } from './document-registry.port';
+import { DEFAULT_COLLECTION_ID } from '@relay/contracts';
+import { type DocumentRecord, type DocumentRegistry, isHidden } from './document-registry.port';
 
 /**
  * The uploaded documents, kept in one JSON file under DATA_DIR and rewritten whole on every change (write to a
@@ -40,11 +41,22 @@ export class FileDocumentRegistry implements DocumentRegistry {
     return had;
   }
 
+  async collectionIds(): Promise<string[]> {
+    await this.load();
+    return [...new Set([...this.docs.values()].map((d) => d.collectionId))];
+  }
+
+  async hiddenDocumentIds(): Promise<string[]> {
+    await this.load();
+    return [...this.docs.values()].filter(isHidden).map((d) => d.documentId);
+  }
+
   private load(): Promise<void> {
     this.loaded ??= (async () => {
       if (!existsSync(this.path)) return;
-      const parsed = JSON.parse(await readFile(this.path, 'utf8')) as { documents: DocumentRecord[] };
-      for (const doc of parsed.documents) this.docs.set(doc.documentId, doc);
+      const parsed = JSON.parse(await readFile(this.path, 'utf8')) as { documents: Array<Omit<DocumentRecord, 'collectionId'> & { collectionId?: string }> };
+      // Records written before collections existed have none: their documents are `default`'s.
+      for (const doc of parsed.documents) this.docs.set(doc.documentId, { ...doc, collectionId: doc.collectionId ?? DEFAULT_COLLECTION_ID });
     })();
     return this.loaded;
   }

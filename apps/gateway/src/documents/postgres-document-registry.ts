@@ -3,6 +3,8 @@ import type { DocumentRecord, DocumentRegistry, DocumentStatus } from './documen
 
 interface DocumentRow {
   document_id: string;
+  collection_id: string;
+  previous_collection_id: string | null;
   title: string;
   source: string;
   type: string;
@@ -15,11 +17,12 @@ interface DocumentRow {
   error: string | null;
 }
 
-const COLUMNS = 'document_id, title, source, type, content_hash, status, chunks, bytes, created_at, updated_at, error';
+const COLUMNS = 'document_id, title, source, type, content_hash, status, chunks, bytes, created_at, updated_at, error, collection_id, previous_collection_id';
 
 /**
- * The document list in PostgreSQL (libs/database/migrations/0002_documents.sql), shared by every gateway replica:
- * an upload through one is listed by all at once, without waiting for its docs.indexed record.
+ * The document list in PostgreSQL (libs/database/migrations/0002_documents.sql, collections from
+ * 0003_document_collections.sql), shared by every gateway replica: an upload through one is listed by all at once,
+ * without waiting for its docs.indexed record, and a document being deleted is hidden from every replica's queries.
  */
 export class PostgresDocumentRegistry implements DocumentRegistry {
   constructor(private readonly db: Database) {}
@@ -38,12 +41,13 @@ export class PostgresDocumentRegistry implements DocumentRegistry {
   async put(record: DocumentRecord): Promise<DocumentRecord> {
     const r = withoutNul(record);
     await this.db.query(
-      `INSERT INTO documents (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+      `INSERT INTO documents (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
        ON CONFLICT (document_id) DO UPDATE SET
          title = EXCLUDED.title, source = EXCLUDED.source, type = EXCLUDED.type, content_hash = EXCLUDED.content_hash,
          status = EXCLUDED.status, chunks = EXCLUDED.chunks, bytes = EXCLUDED.bytes, created_at = EXCLUDED.created_at,
-         updated_at = EXCLUDED.updated_at, error = EXCLUDED.error`,
-      [r.documentId, r.title, r.source, r.type, r.contentHash, r.status, r.chunks, r.bytes, r.createdAt, r.updatedAt, r.error ?? null],
+         updated_at = EXCLUDED.updated_at, error = EXCLUDED.error, collection_id = EXCLUDED.collection_id,
+         previous_collection_id = EXCLUDED.previous_collection_id`,
+      [r.documentId, r.title, r.source, r.type, r.contentHash, r.status, r.chunks, r.bytes, r.createdAt, r.updatedAt, r.error ?? null, r.collectionId, r.previousCollectionId ?? null],
     );
     return record;
   }
@@ -52,11 +56,26 @@ export class PostgresDocumentRegistry implements DocumentRegistry {
     const { rowCount } = await this.db.query('DELETE FROM documents WHERE document_id = $1', [withoutNul(documentId)]);
     return (rowCount ?? 0) > 0;
   }
+
+  async collectionIds(): Promise<string[]> {
+    const { rows } = await this.db.query<{ collection_id: string }>('SELECT DISTINCT collection_id FROM documents');
+    return rows.map((r) => r.collection_id);
+  }
+
+  async hiddenDocumentIds(): Promise<string[]> {
+    // The same condition as isHidden(), answered from the partial index documents_hidden.
+    const { rows } = await this.db.query<{ document_id: string }>(
+      "SELECT document_id FROM documents WHERE status = 'deleting' OR previous_collection_id IS NOT NULL",
+    );
+    return rows.map((r) => r.document_id);
+  }
 }
 
 function toRecord(r: DocumentRow): DocumentRecord {
   return {
     documentId: r.document_id,
+    collectionId: r.collection_id,
+    ...(r.previous_collection_id !== null ? { previousCollectionId: r.previous_collection_id } : {}),
     title: r.title,
     source: r.source,
     type: r.type,

@@ -1,10 +1,14 @@
-import { BusyError, ChatQuery, RelayError, TOPICS } from '@relay/contracts';
+import { BusyError, ChatQuery, MAX_SCOPE_EXCLUDED_DOCUMENTS, RelayError, TOPICS } from '@relay/contracts';
 import { InMemorySessionStore, RecordingTopicPublisher } from '@relay/testing';
 import { AuditLog } from '@relay/observability';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { RetrievalScopeResolver } from '../access/retrieval-scope.port';
+import { RetrievalScopeService } from '../access/retrieval-scope.service';
 import { InteractionAudit } from '../audit/interaction-audit';
+import type { DocumentRecord } from '../documents/document-registry.port';
+import { FileDocumentRegistry } from '../documents/file-document-registry';
 import { gatewayConfigSchema, type GatewayConfig } from '../gateway.config';
 import { SessionManager } from './session-manager';
 
@@ -17,16 +21,43 @@ const baseConfig: GatewayConfig = {
   INGEST_TIMEOUT_MS: 1000,
 };
 
+/** Who may read what in these tests: each user id mapped to its collections, as a grants-based resolver would. */
+class GrantsByUser implements RetrievalScopeResolver {
+  readonly asked: string[] = [];
+  constructor(public grants: Record<string, string[]> = { 'user-1': ['default'] }) {}
+  async scopeFor(principal: { userId: string }): Promise<{ collectionIds: string[] }> {
+    this.asked.push(principal.userId);
+    return { collectionIds: this.grants[principal.userId] ?? [] };
+  }
+}
+
 async function setup(config: Partial<GatewayConfig> = {}) {
   const store = new InMemorySessionStore();
   const publisher = new RecordingTopicPublisher();
   const dir = mkdtempSync(join(tmpdir(), 'relay-session-manager-'));
   const audit = new AuditLog(join(dir, 'audit.jsonl'));
   const interactions = new InteractionAudit(audit, join(dir, 'open'));
-  const manager = new SessionManager(store, publisher, { ...baseConfig, ...config }, interactions);
+  const grants = new GrantsByUser();
+  const documents = new FileDocumentRegistry(join(dir, 'documents.json'));
+  const manager = new SessionManager(store, publisher, { ...baseConfig, ...config }, interactions, new RetrievalScopeService(grants, documents));
   const { sessionId, token } = await manager.createSession('user-1');
-  return { store, publisher, manager, sessionId, token, audit, interactions };
+  return { store, publisher, manager, sessionId, token, audit, interactions, grants, documents };
 }
+
+const document = (documentId: string, extra: Partial<DocumentRecord> = {}): DocumentRecord => ({
+  documentId,
+  collectionId: 'default',
+  title: documentId,
+  source: `${documentId}.md`,
+  type: 'md',
+  contentHash: 'a'.repeat(64),
+  status: 'indexed',
+  chunks: 1,
+  bytes: 10,
+  createdAt: '2025-01-01T00:00:00.000Z',
+  updatedAt: '2025-01-01T00:00:00.000Z',
+  ...extra,
+});
 
 async function rejection(promise: Promise<unknown>): Promise<RelayError> {
   try {
@@ -101,7 +132,7 @@ describe('SessionManager', () => {
       const { topic, envelope } = publisher.published[0];
       expect(topic).toBe(TOPICS.queries);
       expect(envelope).toMatchObject({ messageId, sessionId, correlationId: 'corr-1' });
-      expect(envelope.payload).toEqual({ userId: 'user-1', clientMessageId: 'c1', text: 'hello', history: [] });
+      expect(envelope.payload).toEqual({ userId: 'user-1', clientMessageId: 'c1', text: 'hello', history: [], scope: { collectionIds: ['default'], excludedDocumentIds: [] } });
       expect(manager.inFlightMessage(messageId)).toMatchObject({ sessionId, clientMessageId: 'c1', nextSeq: 0 });
     });
 
@@ -180,6 +211,60 @@ describe('SessionManager', () => {
       await manager.send(sessionId, 'c2', 'now', 'corr');
 
       expect(queryOf(publisher).history).toEqual([]);
+    });
+  });
+
+  describe('retrieval scope', () => {
+    it("sends the collections the session's user may read, asked of the resolver when the message is accepted", async () => {
+      const { manager, publisher, sessionId, grants } = await setup();
+      grants.grants['user-1'] = ['team-b', 'default', 'team-a'];
+      await manager.send(sessionId, 'c1', 'first', 'corr-1');
+      grants.grants['user-1'] = ['team-a']; // revoked in between: the next message already searches less
+      await manager.send(sessionId, 'c2', 'second', 'corr-2');
+
+      expect(grants.asked).toEqual(['user-1', 'user-1']);
+      expect(queryOf(publisher, 0).scope).toEqual({ collectionIds: ['default', 'team-a', 'team-b'], excludedDocumentIds: [] });
+      expect(queryOf(publisher, 1).scope).toEqual({ collectionIds: ['team-a'], excludedDocumentIds: [] });
+    });
+
+    it('narrows the scope to the collections the client asked for, silently dropping those the user may not read', async () => {
+      const { manager, publisher, sessionId, grants } = await setup();
+      grants.grants['user-1'] = ['default', 'team-a'];
+      await manager.send(sessionId, 'c1', 'only a', 'corr-1', { collectionIds: ['team-a', 'secret'] });
+      await manager.send(sessionId, 'c2', 'nothing', 'corr-2', { collectionIds: [] });
+      await manager.send(sessionId, 'c3', 'not mine', 'corr-3', { collectionIds: ['secret'] });
+
+      expect(queryOf(publisher, 0).scope.collectionIds).toEqual(['team-a']);
+      expect(queryOf(publisher, 1).scope.collectionIds).toEqual([]);
+      expect(queryOf(publisher, 2).scope.collectionIds).toEqual([]);
+    });
+
+    it('excludes documents being deleted or moved to another collection, whoever asks', async () => {
+      const { manager, publisher, sessionId, documents } = await setup();
+      await documents.put(document('doc-kept'));
+      await documents.put(document('doc-going', { status: 'deleting' }));
+      await documents.put(document('doc-moving', { collectionId: 'team-b', previousCollectionId: 'default', status: 'indexing' }));
+      await documents.put(document('doc-new', { status: 'indexing' }));
+      await manager.send(sessionId, 'c1', 'hello', 'corr-1');
+
+      expect(queryOf(publisher).scope.excludedDocumentIds).toEqual(['doc-going', 'doc-moving']);
+    });
+
+    it('refuses with BUSY, publishing nothing, while more documents are being deleted than a scope may exclude', async () => {
+      const { manager, publisher, sessionId, documents } = await setup();
+      // As the registry would answer with that many documents in state deleting (writing them all would take long).
+      documents.hiddenDocumentIds = async () => Array.from({ length: MAX_SCOPE_EXCLUDED_DOCUMENTS + 1 }, (_, i) => `doc-${i}`);
+      const err = await rejection(manager.send(sessionId, 'c1', 'hello', 'corr-1'));
+      expect(err).toMatchObject({ code: 'BUSY', details: { retryAfterMs: 2000 } });
+      expect(publisher.on(TOPICS.queries)).toHaveLength(0);
+    });
+
+    it('refuses with INTERNAL, publishing nothing, when the resolver names an invalid collection', async () => {
+      const { manager, publisher, sessionId, grants } = await setup();
+      grants.grants['user-1'] = ['Not A Collection'];
+      const err = await rejection(manager.send(sessionId, 'c1', 'hello', 'corr-1'));
+      expect(err).toMatchObject({ code: 'INTERNAL', message: expect.stringContaining('collectionIds.0') });
+      expect(publisher.on(TOPICS.queries)).toHaveLength(0);
     });
   });
 

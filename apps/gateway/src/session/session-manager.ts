@@ -10,6 +10,8 @@ import {
 import { SESSION_STORE, SessionRecord, SessionStore, StoredMessage } from '@relay/session-store';
 import { TopicPublisher } from '@relay/transport';
 import { randomUUID } from 'node:crypto';
+import type { Principal } from '../access/retrieval-scope.port';
+import { RetrievalScopeService } from '../access/retrieval-scope.service';
 import { InteractionAudit } from '../audit/interaction-audit';
 import { GATEWAY_CONFIG, GatewayConfig } from '../gateway.config';
 import { SessionTokens } from './session-tokens';
@@ -32,10 +34,16 @@ export interface InFlightMessage {
 /** Longest a response waits for its message's ack (which only a crashed handler would never send). */
 const ACK_WAIT_MS = 2_000;
 
+/** What a client may ask of retrieval for one message. */
+export interface SendOptions {
+  /** Search only these collections (of those the user may read); absent = all it may read. */
+  collectionIds?: string[];
+}
+
 /**
  * Owns sessions and their history: creates sessions and their tokens, accepts a user's message (once per client
- * message id) and publishes it to chat.queries with the recent history, and records each turn as the answer
- * comes back.
+ * message id) and publishes it to chat.queries with the recent history and the retrieval scope of its user, and
+ * records each turn as the answer comes back.
  */
 @Injectable()
 export class SessionManager {
@@ -49,6 +57,7 @@ export class SessionManager {
     private readonly publisher: TopicPublisher,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     private readonly interactions: InteractionAudit,
+    private readonly scopes: RetrievalScopeService,
   ) {
     this.tokens = new SessionTokens(config.AUTH_SECRET);
   }
@@ -73,7 +82,7 @@ export class SessionManager {
     }
   }
 
-  async send(sessionId: string, clientMessageId: string, text: string, correlationId: string): Promise<{ messageId: string }> {
+  async send(sessionId: string, clientMessageId: string, text: string, correlationId: string, options: SendOptions = {}): Promise<{ messageId: string }> {
     if (text.trim() === '') throw new RelayError('EMPTY_MESSAGE', 'The message is empty.');
     if (text.length > this.config.MAX_MESSAGE_CHARS) {
       throw new RelayError('MESSAGE_TOO_LONG', `The message is longer than ${this.config.MAX_MESSAGE_CHARS} characters.`, {
@@ -85,7 +94,7 @@ export class SessionManager {
     if (pending) return { messageId: await pending };
 
     // Registered before the first await, so a concurrent re-send joins this one instead of publishing again.
-    const accepted = this.findOrAccept(sessionId, clientMessageId, text, correlationId);
+    const accepted = this.findOrAccept(sessionId, clientMessageId, text, correlationId, options);
     this.accepting.set(key, accepted);
     try {
       return { messageId: await accepted };
@@ -146,23 +155,25 @@ export class SessionManager {
     if (answer) await this.store.appendMessage(sessionId, { messageId, role: 'assistant', createdAt: new Date().toISOString(), ...answer });
   }
 
-  private async findOrAccept(sessionId: string, clientMessageId: string, text: string, correlationId: string): Promise<string> {
+  private async findOrAccept(sessionId: string, clientMessageId: string, text: string, correlationId: string, options: SendOptions): Promise<string> {
     // First, because the store rejects a lookup in a session that does not exist (deleted since authorize, perhaps
     // through another gateway replica) with a plain error, not UNKNOWN_SESSION.
     const session = await this.store.get(sessionId);
     if (!session) throw new RelayError('UNKNOWN_SESSION', 'No such session for this token.');
     const known = await this.store.findClientMessage(sessionId, clientMessageId);
-    return known ?? this.accept(session, clientMessageId, text, correlationId);
+    return known ?? this.accept(session, clientMessageId, text, correlationId, options);
   }
 
-  private async accept(session: SessionRecord, clientMessageId: string, text: string, correlationId: string): Promise<string> {
+  private async accept(session: SessionRecord, clientMessageId: string, text: string, correlationId: string, options: SendOptions): Promise<string> {
     const { sessionId } = session;
     const turns = (await this.store.messages(sessionId)).filter((m) => m.text !== '');
     // Not slice(-n): slice(-0) would keep every turn when HISTORY_MAX_TURNS is 0.
     const history = turns
       .slice(Math.max(0, turns.length - this.config.HISTORY_MAX_TURNS))
       .map((m): HistoryTurn => ({ role: m.role, text: m.text }));
-    const envelope = createEnvelope({ sessionId, correlationId, payload: { userId: session.userId, clientMessageId, text, history } });
+    // What the user may read now: a grant revoked or a document deleted before this line is not searched for it.
+    const scope = await this.scopes.forMessage(principalOf(session), options.collectionIds);
+    const envelope = createEnvelope({ sessionId, correlationId, payload: { userId: session.userId, clientMessageId, text, history, scope } });
     const messageId = envelope.messageId;
     let markAcknowledged!: () => void;
     const acknowledged = new Promise<void>((resolve) => {
@@ -183,6 +194,11 @@ export class SessionManager {
     await this.store.rememberClientMessage(sessionId, clientMessageId, messageId);
     return messageId;
   }
+}
+
+/** Who asks in a session. Until users sign in, a session's user id is a label with no roles or groups. */
+function principalOf(session: SessionRecord): Principal {
+  return { userId: session.userId, roles: [], groups: [] };
 }
 
 function toHistoryMessage(m: StoredMessage): HistoryMessage {

@@ -8,6 +8,8 @@ const EMBED_BATCH = 32;
 
 export interface IndexableDocument {
   documentId: string;
+  /** Every chunk of the document is stored in it; a document indexed again with another collection moves there. */
+  collectionId: string;
   source: string;
   chunks: TextChunk[];
 }
@@ -40,6 +42,7 @@ export class DocumentIndexer {
     const stored: StoredChunk[] = doc.chunks.map((c) => ({
       chunkId: `${doc.documentId}#${c.position}`,
       documentId: doc.documentId,
+      collectionId: doc.collectionId,
       title: c.title,
       source: doc.source,
       position: c.position,

@@ -29,12 +29,12 @@ export class IngestionHandler {
 
   private async upsert(doc: DocumentUpsert): Promise<DocumentIndexed> {
     const started = performance.now();
-    const about = { documentId: doc.documentId, contentHash: doc.contentHash, title: doc.title, source: doc.source };
+    const about = { documentId: doc.documentId, contentHash: doc.contentHash, title: doc.title, source: doc.source, collectionId: doc.collectionId };
     try {
       const chunks = this.chunker.chunk({ title: doc.title, format: doc.format, sections: doc.sections });
       if (chunks.length === 0) return { ...about, status: 'failed', chunks: 0, reason: `${doc.source}: the document has no text to index` };
-      const indexed = await this.indexer.replace({ documentId: doc.documentId, source: doc.source, chunks });
-      this.logger.log({ msg: 'document indexed', documentId: doc.documentId, chunks: indexed, ms: Math.round(performance.now() - started) });
+      const indexed = await this.indexer.replace({ documentId: doc.documentId, collectionId: doc.collectionId, source: doc.source, chunks });
+      this.logger.log({ msg: 'document indexed', documentId: doc.documentId, collectionId: doc.collectionId, chunks: indexed, ms: Math.round(performance.now() - started) });
       return { ...about, status: 'indexed', chunks: indexed };
     } catch (err) {
       const kept = err instanceof DocumentIndexingError && err.kept ? ' (its previous version, if any, is still indexed)' : '';

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { firstMarkdownTitle } from '@relay/contracts';
+import { DEFAULT_COLLECTION_ID, firstMarkdownTitle } from '@relay/contracts';
 import { ReadinessRegistry } from '@relay/observability';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -93,6 +93,7 @@ export class KnowledgeBaseSeeder implements OnApplicationBootstrap {
   private async index(documentId: string, source: string, fallbackTitle: string, markdown: string): Promise<void> {
     const title = firstMarkdownTitle(markdown) ?? fallbackTitle;
     const chunks = this.chunker.chunk({ title, format: 'markdown', sections: [{ text: markdown }] });
-    await this.indexer.replace({ documentId, source, chunks });
+    // The sample knowledge base is `default`'s, like every document uploaded without naming a collection.
+    await this.indexer.replace({ documentId, collectionId: DEFAULT_COLLECTION_ID, source, chunks });
   }
 }

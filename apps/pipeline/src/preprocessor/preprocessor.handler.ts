@@ -51,6 +51,7 @@ export class PreprocessorHandler {
         text: verdict.text,
         history: query.payload.history,
         moderation,
+        scope: query.payload.scope,
       }),
     );
   }

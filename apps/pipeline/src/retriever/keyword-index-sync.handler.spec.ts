@@ -6,6 +6,7 @@ import { KeywordIndexSyncHandler } from './keyword-index-sync.handler';
 const chunk = (documentId: string, position: number, text: string): StoredChunk => ({
   chunkId: `${documentId}#${position}`,
   documentId,
+  collectionId: 'default',
   title: documentId,
   source: `${documentId}.md`,
   position,

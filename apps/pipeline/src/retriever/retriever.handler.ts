@@ -8,7 +8,7 @@ import { PIPELINE_CONFIG, PipelineConfig } from '../pipeline.config';
 import { Retriever } from './retriever';
 import { retrieverOptions } from './retriever-options';
 
-/** Finds the knowledge-base chunks that answer the query: by its embedding and by its words. */
+/** Finds the knowledge-base chunks that answer the query, by its embedding and by its words, inside the query's scope. */
 @Controller()
 export class RetrieverHandler {
   private readonly retriever: Retriever;
@@ -24,8 +24,8 @@ export class RetrieverHandler {
 
   @EventPattern(TOPICS.embedded, { stage: 'retriever' })
   async handle(@Payload() query: Delivered<EmbeddedQuery>): Promise<void> {
-    const chunks = await this.retriever.retrieve({ text: query.payload.text, vector: Float32Array.from(query.payload.embedding) });
-    const { embedding: _embedding, embeddingModel: _model, ...rest } = query.payload;
+    const { embedding, embeddingModel: _model, scope, ...rest } = query.payload;
+    const chunks = await this.retriever.retrieve({ text: rest.text, vector: Float32Array.from(embedding), scope });
     await this.publisher.publish(TOPICS.retrieved, forwardEnvelope(query, 'retriever', { ...rest, chunks }));
   }
 }

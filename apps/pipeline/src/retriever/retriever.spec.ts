@@ -1,10 +1,12 @@
+import type { RetrievalScope } from '@relay/contracts';
 import type { StoredChunk } from '@relay/vector-store';
 import { InMemoryKeywordIndex, InMemoryVectorStore, unitVector } from '@relay/testing';
 import { Retriever, RetrieverOptions } from './retriever';
 
-const chunk = (id: string, text = `text of ${id}`, documentId = `doc-${id}`): StoredChunk => ({
+const chunk = (id: string, text = `text of ${id}`, documentId = `doc-${id}`, collectionId = 'default'): StoredChunk => ({
   chunkId: `chunk-${id}`,
   documentId,
+  collectionId,
   title: `Title ${id}`,
   source: `${id}.md`,
   position: 0,
@@ -24,7 +26,8 @@ const options = (overrides: Partial<RetrieverOptions> = {}): RetrieverOptions =>
 });
 
 const vector = unitVector(1, 0, 0);
-const query = (text = 'unrelated words') => ({ text, vector });
+const everything: RetrievalScope = { collectionIds: ['default'], excludedDocumentIds: [] };
+const query = (text = 'unrelated words', scope = everything) => ({ text, vector, scope });
 
 async function setup(entries: Array<{ chunk: StoredChunk; vector: Float32Array }>) {
   const store = new InMemoryVectorStore();
@@ -136,6 +139,58 @@ describe('Retriever', () => {
       const hits = await sut({ topK: 10, minScore: -1 }).retrieve(query('kafka partition rebalancing'));
       expect(hits.map((h) => h.chunkId)).not.toContain('chunk-orphan');
       expect(hits.map((h) => h.chunkId)).toContain('chunk-far');
+    });
+  });
+
+  describe('scope', () => {
+    // Two collections: "big" holds the chunks closest to the query and the keyword matches; "small" a few weaker ones.
+    const twoCollections = () =>
+      setup([
+        ...Array.from({ length: 12 }, (_, i) => ({ chunk: chunk(`big-${i}`, 'kafka partition', `doc-big-${i % 3}`, 'big'), vector: unitVector(1, 0.01 * i, 0) })),
+        ...Array.from({ length: 5 }, (_, i) => ({ chunk: chunk(`small-${i}`, i === 4 ? 'kafka' : 'other words', `doc-small-${i % 2}`, 'small'), vector: unitVector(0.5, 0.3 + 0.1 * i, 0.2) })),
+      ]);
+    const scoped = (collectionIds: string[], excludedDocumentIds: string[] = []): RetrievalScope => ({ collectionIds, excludedDocumentIds });
+
+    it("passes the scope to the vector search, the keyword search and the keyword hits' vector lookup", async () => {
+      const { sut, store, keywords } = await twoCollections();
+      await sut({ topK: 3, minScore: -1, vectorCandidates: 1 }).retrieve(query('kafka', scoped(['small'], ['doc-gone'])));
+      const filter = { collectionIds: ['small'], excludedDocumentIds: ['doc-gone'] };
+      expect(keywords.searches.map((s) => s.filter)).toEqual([filter]);
+      expect(store.searches.map((s) => s.filter)).toEqual([filter, { ...filter, documentIds: ['doc-small-0'] }]);
+    });
+
+    it('gives a reader of one small collection a full top-k from it, though larger collections are nearer', async () => {
+      const { sut } = await twoCollections();
+      const hits = await sut({ topK: 4, minScore: -1, vectorCandidates: 4, keywordCandidates: 4 }).retrieve(query('kafka partition', scoped(['small'])));
+      expect(hits).toHaveLength(4);
+      expect(hits.every((h) => h.chunkId.startsWith('chunk-small-'))).toBe(true);
+      const everywhere = await sut({ topK: 4, minScore: -1, vectorCandidates: 4, keywordCandidates: 4 }).retrieve(query('kafka partition', scoped(['big', 'small'])));
+      expect(everywhere.every((h) => h.chunkId.startsWith('chunk-big-'))).toBe(true);
+    });
+
+    it('retrieves nothing, without searching, for an empty scope', async () => {
+      const { sut, store, keywords } = await twoCollections();
+      expect(await sut({ minScore: -1 }).retrieve(query('kafka partition', scoped([])))).toEqual([]);
+      expect(store.searches).toEqual([]);
+      expect(keywords.searches).toEqual([]);
+    });
+
+    it('never returns an excluded document, found by vector or by keyword', async () => {
+      const { sut } = await twoCollections();
+      const hits = await sut({ topK: 10, minScore: -1 }).retrieve(query('kafka partition', scoped(['big', 'small'], ['doc-big-0', 'doc-small-0'])));
+      expect(hits.length).toBeGreaterThan(0);
+      expect(hits.map((h) => h.documentId)).not.toContain('doc-big-0');
+      expect(hits.map((h) => h.documentId)).not.toContain('doc-small-0');
+    });
+
+    it('drops a keyword hit whose chunk the vector store holds in a collection outside the scope (a keyword index behind a move)', async () => {
+      const { sut, keywords, store } = await twoCollections();
+      // Moved to "big" in the vector store; the keyword index still has it in "small".
+      const moved = chunk('small-4', 'kafka', 'doc-small-0', 'big');
+      await store.upsert([{ chunk: moved, vector: unitVector(0.5, 0.7, 0.2) }]);
+      const hits = await sut({ topK: 10, minScore: -1, vectorCandidates: 1 }).retrieve(query('kafka', scoped(['small'])));
+      expect(keywords.searches[0].filter).toEqual({ collectionIds: ['small'] });
+      expect(hits.map((h) => h.chunkId)).not.toContain('chunk-small-4');
     });
   });
 

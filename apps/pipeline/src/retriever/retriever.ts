@@ -1,6 +1,6 @@
-import type { RetrievedChunk } from '@relay/contracts';
+import type { RetrievalScope, RetrievedChunk } from '@relay/contracts';
 import { convexCombination, KeywordIndex, reciprocalRankFusion } from '@relay/retrieval';
-import type { StoredChunk, VectorStore } from '@relay/vector-store';
+import type { ChunkFilter, StoredChunk, VectorStore } from '@relay/vector-store';
 import { maximalMarginalRelevance } from './mmr';
 
 export const RERANKERS = ['none', 'mmr', 'convex'] as const;
@@ -27,6 +27,8 @@ export interface RetrievalQuery {
   text: string;
   /** The query's normalised embedding. */
   vector: Float32Array;
+  /** What may be retrieved: every search (vector, keyword, and the keyword hits' vector lookup) is filtered by it. */
+  scope: RetrievalScope;
 }
 
 interface Candidate {
@@ -43,7 +45,8 @@ const LOOKUP_PER_CHUNK = 16;
  * Hybrid retrieval: the vector store's nearest chunks and the keyword index's best BM25 chunks, fused by reciprocal
  * rank fusion, chunks below the cosine floor dropped, then re-ranked to top-k. Every chunk carries its cosine
  * similarity to the query as `score`, also one found only by BM25 (looked up in the vector store), so the floor and
- * the score mean the same thing whichever method found the chunk.
+ * the score mean the same thing whichever method found the chunk. Only chunks inside the query's scope are ever
+ * searched: the scope is passed to each store as a filter it applies while searching.
  */
 export class Retriever {
   constructor(
@@ -54,16 +57,17 @@ export class Retriever {
 
   async retrieve(query: RetrievalQuery): Promise<RetrievedChunk[]> {
     const { topK, vectorCandidates, keywordCandidates } = this.options;
-    if (topK === 0) return [];
+    const scope = scopeFilter(query.scope);
+    if (topK === 0 || scope.collectionIds.length === 0) return [];
     const [vectorHits, keywordHits] = await Promise.all([
-      vectorCandidates > 0 ? this.store.search(query.vector, Math.max(vectorCandidates, topK)) : [],
-      keywordCandidates > 0 && query.text.trim() ? this.keywords.search(query.text, Math.max(keywordCandidates, topK)) : [],
+      vectorCandidates > 0 ? this.store.search(query.vector, Math.max(vectorCandidates, topK), scope) : [],
+      keywordCandidates > 0 && query.text.trim() ? this.keywords.search(query.text, Math.max(keywordCandidates, topK), scope) : [],
     ]);
 
     const candidates = new Map<string, Candidate>();
     for (const hit of vectorHits) candidates.set(hit.chunk.chunkId, { chunk: hit.chunk, vector: hit.vector, cosine: hit.score });
     const keywordOnly = keywordHits.filter((hit) => !candidates.has(hit.chunk.chunkId));
-    const looked = await this.lookUpVectors(query.vector, keywordOnly.map((hit) => hit.chunk));
+    const looked = await this.lookUpVectors(query.vector, keywordOnly.map((hit) => hit.chunk), scope);
     for (const hit of keywordHits) {
       const known = candidates.get(hit.chunk.chunkId) ?? looked.get(hit.chunk.chunkId);
       // Not found in the vector store (indexed in one store only, or beyond the lookup): no cosine, so no vouching for it.
@@ -103,15 +107,23 @@ export class Retriever {
     return fused.slice(0, topK).map((f) => candidates.get(f.id)!);
   }
 
-  /** Vectors and cosines of chunks found only by keyword: a vector search restricted to their documents. */
-  private async lookUpVectors(vector: Float32Array, chunks: StoredChunk[]): Promise<Map<string, Candidate>> {
+  /**
+   * Vectors and cosines of chunks found only by keyword: a vector search restricted to their documents, and still to
+   * the scope (the vector store's copy is the record of a chunk's collection, should the keyword index lag behind it).
+   */
+  private async lookUpVectors(vector: Float32Array, chunks: StoredChunk[], scope: ChunkFilter): Promise<Map<string, Candidate>> {
     const found = new Map<string, Candidate>();
     if (chunks.length === 0) return found;
     const documentIds = [...new Set(chunks.map((c) => c.documentId))];
     const wanted = new Set(chunks.map((c) => c.chunkId));
-    for (const hit of await this.store.search(vector, chunks.length * LOOKUP_PER_CHUNK, { documentIds })) {
+    for (const hit of await this.store.search(vector, chunks.length * LOOKUP_PER_CHUNK, { ...scope, documentIds })) {
       if (wanted.has(hit.chunk.chunkId)) found.set(hit.chunk.chunkId, { chunk: hit.chunk, vector: hit.vector, cosine: hit.score });
     }
     return found;
   }
+}
+
+/** A query's scope as the stores' filter. */
+function scopeFilter(scope: RetrievalScope): ChunkFilter & { collectionIds: string[] } {
+  return { collectionIds: scope.collectionIds, ...(scope.excludedDocumentIds.length > 0 ? { excludedDocumentIds: scope.excludedDocumentIds } : {}) };
 }

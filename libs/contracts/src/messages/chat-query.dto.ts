@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { historyTurnSchema } from './chat-message.dto';
+import { queryScopeField } from './retrieval-scope.dto';
 
 /** The user id of sessions created without one (POST /api/sessions with no body). */
 export const ANONYMOUS_USER_ID = 'anonymous';
@@ -10,5 +11,7 @@ export const chatQuerySchema = z.object({
   clientMessageId: z.string().min(1).max(200),
   text: z.string().min(1),
   history: z.array(historyTurnSchema).max(200),
+  /** What retrieval may search for this message (the collections its user may read when it was accepted). */
+  scope: queryScopeField,
 });
 export type ChatQuery = z.infer<typeof chatQuerySchema>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { collectionIdSchema } from '../collections';
 import { documentIdSchema } from './document-ingest.dto';
 
 /**
@@ -14,6 +15,8 @@ export const documentIndexedSchema = z.object({
   contentHash: z.string().optional(),
   title: z.string().optional(),
   source: z.string().optional(),
+  /** The collection the version was indexed into (absent for a delete, and from a Relay before collections). */
+  collectionId: collectionIdSchema.optional(),
   /** Why it failed, fit for a user. */
   reason: z.string().max(2000).optional(),
 });

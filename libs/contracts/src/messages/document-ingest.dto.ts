@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { collectionIdSchema, DEFAULT_COLLECTION_ID } from '../collections';
 
 /** Longest document id: it is the record key, carried in the envelope's `sessionId` field (at most 100 characters). */
 export const DOCUMENT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/;
@@ -43,6 +44,11 @@ export const documentUpsertSchema = z.object({
   /** markdown: `#` lines are headings (Markdown and HTML uploads); plain: no headings (text files, PDFs). */
   format: z.enum(['markdown', 'plain']),
   sections: z.array(documentSectionSchema).min(1).max(100_000),
+  /**
+   * The collection every chunk of this version belongs to; upserting a document with another collection moves it
+   * (its chunks are replaced). Records written before collections existed carry none: they are read as `default`.
+   */
+  collectionId: collectionIdSchema.default(DEFAULT_COLLECTION_ID),
 });
 export type DocumentUpsert = z.infer<typeof documentUpsertSchema>;
 

@@ -12,8 +12,8 @@ export const retrievedChunkSchema = z.object({
 });
 export type RetrievedChunk = z.infer<typeof retrievedChunkSchema>;
 
-/** `chat.retrieved`: the query with the chunks the retriever chose, best first. */
-export const retrievedContextSchema = preprocessedQuerySchema.extend({
+/** `chat.retrieved`: the query with the chunks the retriever chose, best first (the scope has done its work: dropped). */
+export const retrievedContextSchema = preprocessedQuerySchema.omit({ scope: true }).extend({
   chunks: z.array(retrievedChunkSchema).max(100),
 });
 export type RetrievedContext = z.infer<typeof retrievedContextSchema>;

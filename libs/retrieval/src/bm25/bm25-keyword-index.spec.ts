@@ -1,13 +1,14 @@
 import type { StoredChunk } from '@relay/vector-store';
 import { InMemoryVectorStore, unitVector } from '@relay/testing';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Bm25KeywordIndex } from './bm25-keyword-index';
 
 const chunk = (id: string, text: string, extra: Partial<StoredChunk> = {}): StoredChunk => ({
   chunkId: `chunk-${id}`,
   documentId: `doc-${id}`,
+  collectionId: 'default',
   title: '',
   source: `${id}.md`,
   position: 0,
@@ -88,6 +89,82 @@ describe('Bm25KeywordIndex', () => {
     expect(await sut.deleteDocument('doc-x')).toBe(2);
     expect(await sut.deleteDocument('doc-x')).toBe(0);
     expect((await sut.search('kafka', 5)).map((h) => h.chunk.chunkId)).toEqual(['chunk-3']);
+  });
+
+  describe('filtered by scope', () => {
+    // "big" holds many chunks that match the query better; "small" a few weaker ones.
+    const seed = async () => {
+      const sut = await setup({ k1: 1.2, b: 0.75 });
+      await sut.upsert([
+        ...Array.from({ length: 40 }, (_, i) => chunk(`big-${i}`, 'kafka kafka partition rebalancing broker', { documentId: `doc-big-${i % 4}`, collectionId: 'big' })),
+        ...Array.from({ length: 6 }, (_, i) => chunk(`small-${i}`, `kafka notes ${'filler '.repeat(i)}`, { documentId: `doc-small-${i % 2}`, collectionId: 'small' })),
+        chunk('other', 'nothing about it', { collectionId: 'small' }),
+      ]);
+      return sut;
+    };
+
+    it('gives a reader of one small collection its full top-k, though larger collections match better', async () => {
+      const sut = await seed();
+      expect((await sut.search('kafka partition', 5)).every((h) => h.chunk.collectionId === 'big')).toBe(true);
+      const hits = await sut.search('kafka partition', 5, { collectionIds: ['small'] });
+      expect(hits.map((h) => h.chunk.chunkId)).toEqual(['chunk-small-0', 'chunk-small-1', 'chunk-small-2', 'chunk-small-3', 'chunk-small-4']);
+      expect(await sut.search('kafka partition', 50, { collectionIds: ['small'] })).toHaveLength(6);
+    });
+
+    it('scores a scope as an index holding only its chunks would: nothing outside it moves a score', async () => {
+      const sut = await seed();
+      const alone = new Bm25KeywordIndex(join(dir, 'alone.json'), { k1: 1.2, b: 0.75 });
+      await alone.onModuleInit();
+      await alone.upsert([
+        ...Array.from({ length: 6 }, (_, i) => chunk(`small-${i}`, `kafka notes ${'filler '.repeat(i)}`, { documentId: `doc-small-${i % 2}`, collectionId: 'small' })),
+        chunk('other', 'nothing about it', { collectionId: 'small' }),
+      ]);
+      const scoped = await sut.search('kafka notes', 10, { collectionIds: ['small'] });
+      const expected = await alone.search('kafka notes', 10);
+      expect(scoped.map((h) => h.chunk.chunkId)).toEqual(expected.map((h) => h.chunk.chunkId));
+      scoped.forEach((h, i) => expect(h.score).toBeCloseTo(expected[i].score, 10));
+      // Excluding a document is the same as not having it.
+      await alone.deleteDocument('doc-small-0');
+      const excluded = await sut.search('kafka notes', 10, { collectionIds: ['small', 'nobody'], excludedDocumentIds: ['doc-small-0'] });
+      const withoutIt = await alone.search('kafka notes', 10);
+      expect(excluded.map((h) => [h.chunk.chunkId, h.score.toFixed(10)])).toEqual(withoutIt.map((h) => [h.chunk.chunkId, h.score.toFixed(10)]));
+    });
+
+    it('finds nothing for an empty scope, a collection with no chunks, or a scope whose only documents are excluded', async () => {
+      const sut = await seed();
+      expect(await sut.search('kafka', 10, { collectionIds: [] })).toEqual([]);
+      expect(await sut.search('kafka', 10, { collectionIds: ['nobody'] })).toEqual([]);
+      expect(await sut.search('kafka', 10, { collectionIds: ['small'], excludedDocumentIds: ['doc-small-0', 'doc-small-1', 'doc-other'] })).toEqual([]);
+    });
+
+    it('follows a document moved to another collection, and keeps the counts right through replaces and deletes', async () => {
+      const sut = await seed();
+      await sut.upsert(Array.from({ length: 40 }, (_, i) => chunk(`big-${i}`, 'kafka kafka partition rebalancing broker', { documentId: `doc-big-${i % 4}`, collectionId: i % 4 === 0 ? 'small' : 'big' })));
+      const moved = await sut.search('rebalancing', 50, { collectionIds: ['small'] });
+      expect(new Set(moved.map((h) => h.chunk.documentId))).toEqual(new Set(['doc-big-0']));
+      expect(moved).toHaveLength(10);
+      await sut.deleteDocument('doc-big-0');
+      // Back to the seed's small collection: the same scores as an index that never saw the move.
+      const fresh = new Bm25KeywordIndex(join(dir, 'fresh.json'), { k1: 1.2, b: 0.75 });
+      await fresh.onModuleInit();
+      await fresh.upsert([
+        ...Array.from({ length: 40 }, (_, i) => chunk(`big-${i}`, 'kafka kafka partition rebalancing broker', { documentId: `doc-big-${i % 4}`, collectionId: 'big' })).filter((c) => c.documentId !== 'doc-big-0'),
+        ...Array.from({ length: 6 }, (_, i) => chunk(`small-${i}`, `kafka notes ${'filler '.repeat(i)}`, { documentId: `doc-small-${i % 2}`, collectionId: 'small' })),
+        chunk('other', 'nothing about it', { collectionId: 'small' }),
+      ]);
+      const now = await sut.search('kafka notes', 10, { collectionIds: ['small'] });
+      const then = await fresh.search('kafka notes', 10, { collectionIds: ['small'] });
+      expect(now.map((h) => [h.chunk.chunkId, h.score.toFixed(10)])).toEqual(then.map((h) => [h.chunk.chunkId, h.score.toFixed(10)]));
+    });
+
+    it('reads a file written before collections existed: its chunks are the default collection’s', async () => {
+      const { collectionId: _none, ...old } = chunk('a', 'kafka partitions');
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, JSON.stringify({ version: 1, chunks: [old] }));
+      const sut = await setup();
+      expect((await sut.search('kafka', 5, { collectionIds: ['default'] }))[0].chunk).toEqual(chunk('a', 'kafka partitions'));
+      expect(await sut.search('kafka', 5, { collectionIds: ['team-a'] })).toEqual([]);
+    });
   });
 
   it('persists with write-then-rename and reloads the same index at start', async () => {

@@ -1,9 +1,10 @@
-import type { StoredChunk, VectorStore } from '@relay/vector-store';
+import { type ChunkFilter, compileChunkFilter, type StoredChunk, type VectorStore, withCollection } from '@relay/vector-store';
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
 import { existsSync, mkdirSync } from 'node:fs';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { KeywordHit, KeywordIndex } from '../keyword-index.port';
+import { ChunkTotals } from './chunk-totals';
 import { analyze } from './text-analyzer';
 
 export interface Bm25Parameters {
@@ -23,7 +24,8 @@ interface Entry {
  * The embedded keyword index: Okapi BM25 (Lucene's formula) over each chunk's title and text, in memory, persisted
  * as the chunks themselves to one file (re-analysed at load, so an analyzer change needs no migration). When the
  * file is missing but the vector store has chunks (an index built before keyword search existed, or a lost file),
- * it rebuilds from the vector store once the app has started.
+ * it rebuilds from the vector store once the app has started. A filtered search scores only the chunks that pass,
+ * with the term statistics of those chunks alone: its results are what an index holding only them would give.
  */
 @Injectable()
 export class Bm25KeywordIndex implements KeywordIndex, OnModuleInit, OnApplicationBootstrap {
@@ -31,7 +33,7 @@ export class Bm25KeywordIndex implements KeywordIndex, OnModuleInit, OnApplicati
   private readonly logger = new Logger(Bm25KeywordIndex.name);
   private readonly entries = new Map<string, Entry>();
   private readonly postings = new Map<string, Map<string, number>>();
-  private totalLength = 0;
+  private readonly totals = new ChunkTotals();
   private loaded = false;
   private rebuilding = false;
   private fileFound = false;
@@ -51,9 +53,10 @@ export class Bm25KeywordIndex implements KeywordIndex, OnModuleInit, OnApplicati
   async onModuleInit(): Promise<void> {
     this.fileFound = existsSync(this.path);
     if (this.fileFound) {
-      const saved = JSON.parse(await readFile(this.path, 'utf8')) as { version?: number; chunks?: StoredChunk[] };
+      const saved = JSON.parse(await readFile(this.path, 'utf8')) as { version?: number; chunks?: Array<Omit<StoredChunk, 'collectionId'> & { collectionId?: string }> };
       if (saved.version !== 1 || !Array.isArray(saved.chunks)) throw new Error(`keyword index ${this.path} is not a version 1 index`);
-      for (const chunk of saved.chunks) this.add(chunk);
+      // Files written before collections existed hold chunks without collectionId: they are `default`'s.
+      for (const chunk of saved.chunks) this.add(withCollection(chunk));
     }
     this.loaded = true;
   }
@@ -92,21 +95,34 @@ export class Bm25KeywordIndex implements KeywordIndex, OnModuleInit, OnApplicati
     await this.persist();
   }
 
-  async search(query: string, k: number): Promise<KeywordHit[]> {
-    if (k <= 0 || this.entries.size === 0) return [];
+  async search(query: string, k: number, filter?: ChunkFilter): Promise<KeywordHit[]> {
+    const only = compileChunkFilter(filter);
+    if (k <= 0 || this.entries.size === 0 || only.matchesNothing) return [];
     const queryTerms = new Map<string, number>();
     for (const term of analyze(query)) queryTerms.set(term, (queryTerms.get(term) ?? 0) + 1);
     const { k1, b } = this.parameters;
-    const n = this.entries.size;
-    const averageLength = this.totalLength / n || 1;
+    // The corpus is what the filter lets through: its size, average length and each term's document frequency are
+    // counted over those chunks only, so a ranking never depends on chunks the asker may not read (not even through
+    // how common a word is elsewhere), and the top k is taken among the chunks that pass.
+    const corpus = this.totals.of(only.matchesAll ? undefined : filter);
+    if (corpus.chunks <= 0) return [];
+    const n = corpus.chunks;
+    const averageLength = corpus.length / n || 1;
     const scores = new Map<string, number>();
     for (const [term, queryCount] of queryTerms) {
       const posting = this.postings.get(term);
       if (!posting) continue;
-      // Lucene's idf: never negative, so a term in most chunks still counts a little.
-      const idf = Math.log(1 + (n - posting.size + 0.5) / (posting.size + 0.5));
+      const passing: Array<[entry: Entry, tf: number]> = [];
       for (const [chunkId, tf] of posting) {
-        const norm = k1 * (1 - b + (b * this.entries.get(chunkId)!.length) / averageLength);
+        const entry = this.entries.get(chunkId)!;
+        if (only.matchesAll || only.matches(entry.chunk)) passing.push([entry, tf]);
+      }
+      if (passing.length === 0) continue;
+      // Lucene's idf: never negative, so a term in most chunks still counts a little.
+      const idf = Math.log(1 + (n - passing.length + 0.5) / (passing.length + 0.5));
+      for (const [entry, tf] of passing) {
+        const norm = k1 * (1 - b + (b * entry.length) / averageLength);
+        const chunkId = entry.chunk.chunkId;
         scores.set(chunkId, (scores.get(chunkId) ?? 0) + queryCount * idf * ((tf * (k1 + 1)) / (tf + norm)));
       }
     }
@@ -142,7 +158,7 @@ export class Bm25KeywordIndex implements KeywordIndex, OnModuleInit, OnApplicati
       posting.set(chunk.chunkId, tf);
     }
     this.entries.set(chunk.chunkId, { chunk, length: terms.length, termFrequencies });
-    this.totalLength += terms.length;
+    this.totals.add(chunk, terms.length);
   }
 
   private remove(chunkId: string): void {
@@ -154,7 +170,7 @@ export class Bm25KeywordIndex implements KeywordIndex, OnModuleInit, OnApplicati
       if (posting.size === 0) this.postings.delete(term);
     }
     this.entries.delete(chunkId);
-    this.totalLength -= entry.length;
+    this.totals.remove(entry.chunk, entry.length);
   }
 
   /** Writes a snapshot to a temporary file and renames it, so a crash never leaves a torn index. */

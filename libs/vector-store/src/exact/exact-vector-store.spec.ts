@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StoredChunk } from '../vector-store.port';
@@ -7,6 +7,7 @@ import { ExactVectorStore } from './exact-vector-store';
 const chunk = (documentId: string, position: number): StoredChunk => ({
   chunkId: `${documentId}#${position}`,
   documentId,
+  collectionId: 'default',
   title: `Title of ${documentId}`,
   source: `${documentId}.md`,
   position,
@@ -128,6 +129,16 @@ describe('ExactVectorStore', () => {
     expect(Array.from(reloaded[0].vector)).toEqual(Array.from(expected[0].vector));
     // The atomic write leaves no temporary file behind.
     expect(readdirSync(join(root, 'vectors'))).toEqual(['index.json']);
+  });
+
+  it('reads a file written before collections existed: its chunks are the default collection’s', async () => {
+    mkdirSync(join(root, 'vectors'), { recursive: true });
+    const { collectionId: _none, ...old } = chunk('old', 0);
+    writeFileSync(path, JSON.stringify({ version: 1, chunks: [{ ...old, vector: [1, 0] }] }));
+    const store = await open();
+    const [hit] = await store.search(v(1, 0), 1, { collectionIds: ['default'] });
+    expect(hit.chunk).toEqual(chunk('old', 0));
+    expect(await store.search(v(1, 0), 1, { collectionIds: ['team-a'] })).toEqual([]);
   });
 
   it('deletes every chunk of a document, says how many, and persists the deletion', async () => {

@@ -1,3 +1,4 @@
+import { compileChunkFilter, withCollection } from '../chunk-filter';
 import { dot } from '../dot-product';
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -35,8 +36,9 @@ export class ExactVectorStore implements VectorStore, OnModuleInit {
 
   async onModuleInit(): Promise<void> {
     if (existsSync(this.path)) {
-      const saved = JSON.parse(await readFile(this.path, 'utf8')) as { chunks: Array<StoredChunk & { vector: number[] }> };
-      for (const { vector, ...chunk } of saved.chunks) this.entries.set(chunk.chunkId, { chunk, vector: Float32Array.from(vector) });
+      const saved = JSON.parse(await readFile(this.path, 'utf8')) as { chunks: Array<Omit<StoredChunk, 'collectionId'> & { collectionId?: string; vector: number[] }> };
+      // Files written before collections existed have chunks without collectionId: they are `default`'s.
+      for (const { vector, ...chunk } of saved.chunks) this.entries.set(chunk.chunkId, { chunk: withCollection(chunk), vector: Float32Array.from(vector) });
     }
     this.loaded = true;
   }
@@ -52,7 +54,9 @@ export class ExactVectorStore implements VectorStore, OnModuleInit {
   }
 
   async search(vector: Float32Array, k: number, filter?: VectorSearchFilter): Promise<VectorHit[]> {
-    const only = filter?.documentIds && new Set(filter.documentIds);
+    const only = compileChunkFilter(filter);
+    if (only.matchesNothing) return [];
+    // The filter is applied to every chunk before ranking: a filter that passes few chunks still gets the best k of them.
     // The best k so far, best first, kept by insertion: no object per chunk and no sort of them all, since this runs
     // for every query on the pipeline's event loop. Among equal scores the chunk met first stays ahead.
     const best: Array<{ entry: Entry; score: number }> = [];
@@ -61,7 +65,7 @@ export class ExactVectorStore implements VectorStore, OnModuleInit {
     const contiguous = vector.length === dimension;
     for (let r = 0; r < rows.length; r++) {
       const entry = rows[r];
-      if (only && !only.has(entry.chunk.documentId)) continue;
+      if (!only.matches(entry.chunk)) continue;
       // Same sum in the same order as dot(), so the same scores.
       let score = 0;
       if (contiguous) for (let i = 0, at = r * dimension; i < dimension; i++, at++) score += vector[i] * data[at];
@@ -93,8 +97,8 @@ export class ExactVectorStore implements VectorStore, OnModuleInit {
   }
 
   async *chunks(filter?: VectorSearchFilter): AsyncIterable<StoredChunk> {
-    const only = filter?.documentIds && new Set(filter.documentIds);
-    for (const entry of [...this.entries.values()]) if (!only || only.has(entry.chunk.documentId)) yield entry.chunk;
+    const only = compileChunkFilter(filter);
+    for (const entry of [...this.entries.values()]) if (only.matches(entry.chunk)) yield entry.chunk;
   }
 
   /** The entries as a matrix; chunks whose vectors differ in length from the first are scored with dot() instead. */

@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ExactVectorStore } from '../exact/exact-vector-store';
@@ -8,6 +8,7 @@ import { HnswOptions, HnswVectorStore } from './hnsw-vector-store';
 const chunk = (documentId: string, position: number): StoredChunk => ({
   chunkId: `${documentId}#${position}`,
   documentId,
+  collectionId: 'default',
   title: `Title of ${documentId}`,
   source: `${documentId}.md`,
   position,
@@ -177,6 +178,38 @@ describe('HnswVectorStore', () => {
     expect(ids.sort()).toEqual(vectors.map((_, i) => i).filter((i) => i % 3 !== 1).map((i) => `d${i % 3}#${i}`).sort());
     await after.upsert([{ chunk: chunk('d9', 0), vector: vectors[1] }]);
     expect((await (await open()).search(vectors[1], 1))[0].chunk.chunkId).toBe('d9#0');
+  });
+
+  it('reads a manifest written before collections existed: its chunks are the default collection’s', async () => {
+    const store = await open();
+    await store.upsert([{ chunk: chunk('old', 0), vector: v(1, 0) }]);
+    const manifestPath = join(dir, 'vectors', 'hnsw', 'manifest.json');
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+    for (const [, c] of manifest.chunks) delete c.collectionId;
+    writeFileSync(manifestPath, JSON.stringify(manifest));
+
+    const reopened = await open();
+    const [hit] = await reopened.search(v(1, 0), 1, { collectionIds: ['default'] });
+    expect(hit.chunk).toEqual(chunk('old', 0));
+    expect(await reopened.search(v(1, 0), 1, { collectionIds: ['team-a'] })).toEqual([]);
+  });
+
+  it('keeps its per-collection index in step through replaces, deletes and a rebuild of the graph', async () => {
+    const store = await open({ initialCapacity: 16, exactFilterLimit: 1 });
+    const vectors = clustered(120, 12, 4, 21);
+    const collectionOf = (i: number) => (i % 4 === 0 ? 'small' : 'big');
+    await store.upsert(vectors.map((vector, i) => ({ chunk: { ...chunk(`d${i % 10}`, i), collectionId: collectionOf(i) }, vector })));
+    // Document d0 (i % 10 === 0) moves from wherever it was to "moved"; d1…d7 are deleted, past half the graph.
+    await store.upsert(vectors.map((vector, i) => ({ i, vector })).filter(({ i }) => i % 10 === 0).map(({ i, vector }) => ({ chunk: { ...chunk('d0', i), collectionId: 'moved' }, vector })));
+    for (const d of [1, 2, 3, 4, 5, 6, 7]) await store.deleteDocument(`d${d}`);
+
+    const live = vectors.map((vector, i) => ({ i, vector })).filter(({ i }) => i % 10 === 0 || i % 10 >= 8);
+    const inCollection = (name: string) => live.filter(({ i }) => (i % 10 === 0 ? 'moved' : collectionOf(i)) === name);
+    for (const name of ['small', 'big', 'moved']) {
+      const expected = inCollection(name).map(({ i, vector }) => ({ id: `d${i % 10}#${i}`, score: vector.reduce((sum, x, j) => sum + x * vectors[3][j], 0) }));
+      const hits = await store.search(vectors[3], 50, { collectionIds: [name] });
+      expect(hits.map((h) => h.chunk.chunkId).sort()).toEqual(expected.map((e) => e.id).sort());
+    }
   });
 
   it('keeps the last committed state when a crash interrupted a write, and cleans up what it left', async () => {

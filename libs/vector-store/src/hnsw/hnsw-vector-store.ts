@@ -3,6 +3,7 @@ import { HierarchicalNSW } from 'hnswlib-node';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { compileChunkFilter, withCollection } from '../chunk-filter';
 import { dot } from '../dot-product';
 import type { StoredChunk, VectorHit, VectorSearchFilter, VectorStore } from '../vector-store.port';
 
@@ -17,7 +18,10 @@ export interface HnswOptions {
   initialCapacity: number;
   /** Rebuild the graph when more than this share of its slots are deleted and not yet reused. */
   maxDeletedShare: number;
-  /** A filter matching at most this many chunks is answered by an exact scan of those chunks. */
+  /**
+   * A filter whose allow-list (its documents', else its collections' chunks) holds at most this many chunks is
+   * answered by an exact scan of them; a larger one by hnswlib's filtered graph search.
+   */
   exactFilterLimit: number;
 }
 
@@ -69,6 +73,7 @@ export class HnswVectorStore implements VectorStore, OnModuleInit {
   private readonly byLabel = new Map<number, StoredChunk>();
   private readonly labelOf = new Map<string, number>();
   private readonly labelsOfDocument = new Map<string, Set<number>>();
+  private readonly labelsOfCollection = new Map<string, Set<number>>();
   private generation = 0;
   private loaded = false;
   private writing: Promise<void> = Promise.resolve();
@@ -102,7 +107,8 @@ export class HnswVectorStore implements VectorStore, OnModuleInit {
       this.slots = manifest.slots;
       this.free = manifest.free;
       this.generation = Number(/index-(\d+)\.bin$/.exec(manifest.indexFile)?.[1] ?? 0);
-      for (const [label, chunk] of manifest.chunks) this.remember(label, chunk);
+      // Manifests written before collections existed hold chunks without collectionId: they are `default`'s.
+      for (const [label, chunk] of manifest.chunks) this.remember(label, withCollection(chunk));
     }
     this.removeStaleFiles();
     this.loaded = true;
@@ -146,19 +152,38 @@ export class HnswVectorStore implements VectorStore, OnModuleInit {
     this.checkVector(vector, 'query vector');
     const query = this.toQuery(vector);
 
-    if (filter?.documentIds) {
-      const allowed = new Set<number>();
-      for (const documentId of filter.documentIds) for (const label of this.labelsOfDocument.get(documentId) ?? []) allowed.add(label);
-      if (allowed.size === 0) return [];
-      // A small filtered set is scanned exactly: cheaper than walking the graph for it, and always complete. A large
-      // one is searched with hnswlib's filter callback, which keeps walking until k matching points are found;
-      // over-fetching then filtering would come back short whenever the filter rejects most of the neighbourhood.
-      if (allowed.size <= this.options.exactFilterLimit) return this.scan(vector, [...allowed], k);
-      const { neighbors } = index.searchKnn(query, Math.min(k, allowed.size), (label) => allowed.has(label));
+    const only = compileChunkFilter(filter);
+    if (only.matchesNothing) return [];
+    // The allow-list the filter names (its documents' chunks, else its collections'), counted without building it.
+    const allowList = filter?.documentIds ? { of: this.labelsOfDocument, keys: new Set(filter.documentIds) } : filter?.collectionIds ? { of: this.labelsOfCollection, keys: new Set(filter.collectionIds) } : undefined;
+    let bound = this.byLabel.size;
+    if (allowList) {
+      bound = 0;
+      for (const key of allowList.keys) bound += allowList.of.get(key)?.size ?? 0;
+    }
+    if (bound === 0) return [];
+
+    const excludesNone = !filter?.excludedDocumentIds?.some((documentId) => this.labelsOfDocument.has(documentId));
+    if (!filter?.documentIds && bound === this.byLabel.size && excludesNone) {
+      // Nothing is filtered out (e.g. a scope of every collection, nothing being deleted): the plain search. Marked-
+      // deleted points never come back from hnswlib, so k is bounded by the live count.
+      const { neighbors } = index.searchKnn(query, Math.min(k, this.byLabel.size));
       return neighbors.map((label) => this.hit(vector, label));
     }
-    // Marked-deleted points never come back from hnswlib, so k is bounded by the live count.
-    const { neighbors } = index.searchKnn(query, Math.min(k, this.byLabel.size));
+    if (allowList && bound <= this.options.exactFilterLimit) {
+      // A small allow-list is scanned exactly: cheaper than walking the graph for it, and always complete.
+      const labels: number[] = [];
+      for (const key of allowList.keys) for (const label of allowList.of.get(key) ?? []) if (only.matches(this.byLabel.get(label)!)) labels.push(label);
+      return this.scan(vector, labels, k);
+    }
+    // A large allow-list is searched with hnswlib's filter callback: its search keeps walking the graph until it holds
+    // max(ef, k) passing points, so it comes back with k whenever k pass (over-fetching a fixed amount, then filtering,
+    // would come back short whenever the filter rejects most of the query's neighbourhood).
+    const passes = (label: number) => {
+      const chunk = this.byLabel.get(label);
+      return chunk !== undefined && only.matches(chunk);
+    };
+    const { neighbors } = index.searchKnn(query, Math.min(k, bound), passes);
     return neighbors.map((label) => this.hit(vector, label));
   }
 
@@ -180,8 +205,8 @@ export class HnswVectorStore implements VectorStore, OnModuleInit {
   }
 
   async *chunks(filter?: VectorSearchFilter): AsyncIterable<StoredChunk> {
-    const only = filter?.documentIds && new Set(filter.documentIds);
-    for (const chunk of [...this.byLabel.values()]) if (!only || only.has(chunk.documentId)) yield chunk;
+    const only = compileChunkFilter(filter);
+    for (const chunk of [...this.byLabel.values()]) if (only.matches(chunk)) yield chunk;
   }
 
   /** The options in force (e.g. for a readiness probe or a benchmark's report). */
@@ -208,11 +233,23 @@ export class HnswVectorStore implements VectorStore, OnModuleInit {
     for (let i = 0; i < vector.length; i++) if (!Number.isFinite(vector[i])) throw new Error(`HnswVectorStore: ${what} has a non-finite component at ${i}`);
   }
 
+  /** The k best of these labels by exact score: each scored in place (no copy), the best k kept in order as it goes. */
   private scan(query: Float32Array, labels: number[], k: number): VectorHit[] {
-    return labels
-      .map((label) => this.hit(query, label))
-      .sort((a, b) => b.score - a.score)
-      .slice(0, k);
+    const dim = this.dimension;
+    const vectors = this.vectors;
+    const top: Array<{ label: number; score: number }> = [];
+    for (const label of labels) {
+      let score = 0;
+      for (let d = 0, o = label * dim; d < dim; d++) score += vectors[o + d] * query[d];
+      if (top.length === k && score <= top[k - 1].score) continue;
+      let at = top.length < k ? top.push({ label, score }) - 1 : k - 1;
+      while (at > 0 && top[at - 1].score < score) {
+        top[at] = top[at - 1];
+        at--;
+      }
+      top[at] = { label, score };
+    }
+    return top.map((t) => this.hit(query, t.label));
   }
 
   /** The score is recomputed from the stored (normalised) vector, exactly, rather than taken from hnswlib's distance. */
@@ -238,9 +275,8 @@ export class HnswVectorStore implements VectorStore, OnModuleInit {
   private remember(label: number, chunk: StoredChunk): void {
     this.byLabel.set(label, chunk);
     this.labelOf.set(chunk.chunkId, label);
-    let labels = this.labelsOfDocument.get(chunk.documentId);
-    if (!labels) this.labelsOfDocument.set(chunk.documentId, (labels = new Set()));
-    labels.add(label);
+    addTo(this.labelsOfDocument, chunk.documentId, label);
+    addTo(this.labelsOfCollection, chunk.collectionId, label);
   }
 
   private forget(label: number): void {
@@ -248,9 +284,8 @@ export class HnswVectorStore implements VectorStore, OnModuleInit {
     if (!chunk) return;
     this.byLabel.delete(label);
     this.labelOf.delete(chunk.chunkId);
-    const labels = this.labelsOfDocument.get(chunk.documentId);
-    labels?.delete(label);
-    if (labels?.size === 0) this.labelsOfDocument.delete(chunk.documentId);
+    removeFrom(this.labelsOfDocument, chunk.documentId, label);
+    removeFrom(this.labelsOfCollection, chunk.collectionId, label);
   }
 
   /** Builds a fresh graph of the live points with dense labels, dropping the deleted slots. */
@@ -265,6 +300,7 @@ export class HnswVectorStore implements VectorStore, OnModuleInit {
     this.byLabel.clear();
     this.labelOf.clear();
     this.labelsOfDocument.clear();
+    this.labelsOfCollection.clear();
     live.forEach(([label, chunk], newLabel) => {
       const stored = this.vectors.subarray(newLabel * dim, (newLabel + 1) * dim);
       stored.set(oldVectors.subarray(label * dim, (label + 1) * dim));
@@ -323,4 +359,16 @@ export class HnswVectorStore implements VectorStore, OnModuleInit {
       if (stale) rmSync(join(this.dir, name), { force: true });
     }
   }
+}
+
+function addTo(labelsOf: Map<string, Set<number>>, key: string, label: number): void {
+  let labels = labelsOf.get(key);
+  if (!labels) labelsOf.set(key, (labels = new Set()));
+  labels.add(label);
+}
+
+function removeFrom(labelsOf: Map<string, Set<number>>, key: string, label: number): void {
+  const labels = labelsOf.get(key);
+  labels?.delete(label);
+  if (labels?.size === 0) labelsOf.delete(key);
 }

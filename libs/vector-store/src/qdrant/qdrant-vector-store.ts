@@ -1,7 +1,9 @@
 import { Logger, OnApplicationBootstrap, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type { QdrantClient as Client, Schemas } from '@qdrant/js-client-rest' with { 'resolution-mode': 'import' };
 import { z } from 'zod';
-import type { StoredChunk, VectorHit, VectorSearchFilter, VectorStore } from '../vector-store.port';
+import { DEFAULT_COLLECTION_ID } from '@relay/contracts';
+import { compileChunkFilter } from '../chunk-filter';
+import type { ChunkFilter, StoredChunk, VectorHit, VectorSearchFilter, VectorStore } from '../vector-store.port';
 import { chunkPointId } from './chunk-point-id';
 import { QdrantRequestError } from './qdrant-request-error';
 
@@ -36,6 +38,8 @@ const SCROLL_PAGE = 256;
 const chunkPayload = z.object({
   chunkId: z.string(),
   documentId: z.string(),
+  // Points written before collections existed have none (and are given `default` at start-up; see ensureCollection).
+  collectionId: z.string().min(1).default(DEFAULT_COLLECTION_ID),
   title: z.string(),
   source: z.string(),
   position: z.number().int(),
@@ -44,9 +48,11 @@ const chunkPayload = z.object({
 });
 
 /**
- * VECTOR_STORE on a Qdrant server: one collection (cosine distance, the embedder's dimension) with a keyword payload
- * index on documentId, so filtered search and deletes by document stay fast. The collection is created when
- * missing; readiness follows a health probe, so a Qdrant that goes away takes the vector store out of
+ * VECTOR_STORE on a Qdrant server: one collection (cosine distance, the embedder's dimension) with keyword payload
+ * indexes on documentId (deletes and lookups by document) and collectionId (Relay's collections, marked as Qdrant's
+ * tenant key), so a filter is applied inside Qdrant's search: with few matching points Qdrant scans them exactly,
+ * with many it walks its graph among them, and either way a search returns the k best that pass. The collection is
+ * created when missing; readiness follows a health probe, so a Qdrant that goes away takes the vector store out of
  * /health/ready instead of failing start-up.
  */
 export class QdrantVectorStore implements VectorStore, OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
@@ -135,13 +141,13 @@ export class QdrantVectorStore implements VectorStore, OnModuleInit, OnApplicati
   async search(vector: Float32Array, k: number, filter?: VectorSearchFilter): Promise<VectorHit[]> {
     if (!Number.isInteger(k) || k < 0) throw new Error(`QdrantVectorStore.search: k must be a non-negative integer (got ${k})`);
     // match.any with no values is not a filter Qdrant documents; an empty allow-list matches nothing anyway.
-    if (k === 0 || filter?.documentIds?.length === 0) return [];
+    if (k === 0 || compileChunkFilter(filter).matchesNothing) return [];
     await this.ensureCollection();
     const { points } = await this.call('search', () =>
       this.client.query(this.options.collection, {
         query: Array.from(vector),
         limit: k,
-        filter: filter?.documentIds ? documentFilter(filter.documentIds) : undefined,
+        filter: qdrantFilter(filter),
         with_payload: true,
         with_vector: true, // the retriever's MMR compares candidates with each other
       }),
@@ -154,7 +160,7 @@ export class QdrantVectorStore implements VectorStore, OnModuleInit, OnApplicati
 
   async deleteDocument(documentId: string): Promise<number> {
     await this.ensureCollection();
-    const filter = documentFilter([documentId]);
+    const filter = documentFilter(documentId);
     // Qdrant's delete does not say how many points it removed: count them first (exact, filtered by the index).
     const { count } = await this.call('count document', () => this.client.count(this.options.collection, { filter, exact: true }));
     if (count === 0) return 0;
@@ -168,7 +174,7 @@ export class QdrantVectorStore implements VectorStore, OnModuleInit, OnApplicati
   }
 
   async *chunks(filter?: VectorSearchFilter): AsyncIterable<StoredChunk> {
-    if (filter?.documentIds?.length === 0) return;
+    if (compileChunkFilter(filter).matchesNothing) return;
     await this.ensureCollection();
     let offset: string | number | undefined;
     do {
@@ -178,7 +184,7 @@ export class QdrantVectorStore implements VectorStore, OnModuleInit, OnApplicati
           offset,
           with_payload: true,
           with_vector: false,
-          filter: filter?.documentIds ? documentFilter(filter.documentIds) : undefined,
+          filter: qdrantFilter(filter),
         }),
       );
       for (const p of page.points) yield fromPayload(p.id, p.payload);
@@ -240,6 +246,17 @@ export class QdrantVectorStore implements VectorStore, OnModuleInit, OnApplicati
     if (!info.payload_schema?.documentId) {
       await this.call('create documentId index', () => this.client.createPayloadIndex(collection, { field_name: 'documentId', field_schema: 'keyword', wait: true }));
     }
+    if (!info.payload_schema?.collectionId) {
+      // Every search is filtered by it: Qdrant keeps the points of one tenant together and plans the search by it.
+      await this.call('create collectionId index', () =>
+        this.client.createPayloadIndex(collection, { field_name: 'collectionId', field_schema: { type: 'keyword', is_tenant: true }, wait: true }),
+      );
+    }
+    // Points written before collections existed carry no collectionId, and a filter by collection would never match
+    // them: they are `default`'s, so they are given it, once (later starts find none to change).
+    await this.call('give old points a collection', () =>
+      this.client.setPayload(collection, { payload: { collectionId: DEFAULT_COLLECTION_ID }, filter: { must: [{ is_empty: { key: 'collectionId' } }] }, wait: true }),
+    );
     this.lastError = undefined;
   }
 
@@ -270,13 +287,23 @@ export class QdrantVectorStore implements VectorStore, OnModuleInit, OnApplicati
   }
 }
 
-function documentFilter(documentIds: string[]): Schemas['Filter'] {
-  return { must: [{ key: 'documentId', match: { any: documentIds } }] };
+function documentFilter(documentId: string): Schemas['Filter'] {
+  return { must: [{ key: 'documentId', match: { value: documentId } }] };
+}
+
+/** A ChunkFilter as a Qdrant payload filter (callers have already answered a filter that matches nothing). */
+function qdrantFilter(filter: ChunkFilter | undefined): Schemas['Filter'] | undefined {
+  const must = [];
+  if (filter?.documentIds) must.push({ key: 'documentId', match: { any: filter.documentIds } });
+  if (filter?.collectionIds) must.push({ key: 'collectionId', match: { any: filter.collectionIds } });
+  const excluded = filter?.excludedDocumentIds?.length ? [{ key: 'documentId', match: { any: filter.excludedDocumentIds } }] : [];
+  if (must.length === 0 && excluded.length === 0) return undefined;
+  return { ...(must.length ? { must } : {}), ...(excluded.length ? { must_not: excluded } : {}) };
 }
 
 function toPayload(chunk: StoredChunk): Record<string, unknown> {
-  const { chunkId, documentId, title, source, position, page, text } = chunk;
-  return { chunkId, documentId, title, source, position, ...(page !== undefined ? { page } : {}), text };
+  const { chunkId, documentId, collectionId, title, source, position, page, text } = chunk;
+  return { chunkId, documentId, collectionId, title, source, position, ...(page !== undefined ? { page } : {}), text };
 }
 
 function fromPayload(id: string | number, payload: unknown): StoredChunk {
