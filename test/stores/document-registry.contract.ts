@@ -22,6 +22,7 @@ const doc = (n: number, extra: Partial<DocumentRecord> = {}): DocumentRecord => 
   bytes: 1000 + n,
   createdAt: '2025-05-01T10:00:00.000Z',
   updatedAt: `2025-05-01T10:00:0${n % 10}.000Z`,
+  collectionId: 'default',
   ...extra,
 });
 
@@ -35,6 +36,12 @@ export function documentRegistryContract(s: DocumentRegistrySubject): void {
   };
   afterEach(async () => {
     await Promise.all(opened.splice(0).map((r) => s.close(r)));
+  });
+
+  it('keeps the collection a document belongs to', async () => {
+    const registry = await open();
+    await registry.put(doc(7, { collectionId: 'finance' }));
+    expect((await registry.get('doc-0007'))?.collectionId).toBe('finance');
   });
 
   it('starts empty', async () => {

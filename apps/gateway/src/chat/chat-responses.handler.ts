@@ -2,13 +2,16 @@ import { Controller, Logger } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { ChatResponse, Delivered, nowMs, ResponseDone, SERVER_EVENTS, stageTiming, TOPICS } from '@relay/contracts';
 import { InteractionAudit } from '../audit/interaction-audit';
+import { CitationGuard } from '../access/citation-guard';
 import { SessionManager } from '../session/session-manager';
 import { ChatGateway } from './chat.gateway';
 import { DeliveryTracker } from './delivery-tracker';
 
 /**
  * Delivers chat.responses to the sockets of their session: chunks in seq order and once each, then the done event
- * with the timings of every hop; records the turns in the session's history as they become final.
+ * with the timings of every hop; records the turns in the session's history as they become final. With a shared
+ * store every replica records (once, by message id) and may write the audit record (once, by claim), so an answer
+ * whose accepting gateway died is still kept whole.
  */
 @Controller()
 export class ChatResponsesHandler {
@@ -19,6 +22,7 @@ export class ChatResponsesHandler {
     private readonly gateway: ChatGateway,
     private readonly interactions: InteractionAudit,
     private readonly tracker: DeliveryTracker,
+    private readonly citations: CitationGuard,
   ) {}
 
   // Every gateway replica sees every answer and delivers it to the sockets it holds.
@@ -49,7 +53,7 @@ export class ChatResponsesHandler {
       case 'error': {
         // Every gateway tells its own sockets; only the one that accepted the message audits it.
         await this.sessions.finish(sessionId, messageId, { text: '', error: { code: body.code, message: body.message } });
-        this.interactions.ended(messageId, { outcome: `error:${body.code}` });
+        await this.interactions.ended(messageId, { outcome: `error:${body.code}` });
         this.gateway.emitToSession(sessionId, SERVER_EVENTS.error, { sessionId, messageId, code: body.code, message: body.message });
         return;
       }
@@ -65,12 +69,14 @@ export class ChatResponsesHandler {
       firstTokenMs: inFlight?.firstChunkAt !== undefined ? inFlight.firstChunkAt - inFlight.acceptedAt : null,
       totalMs: inFlight ? now - inFlight.acceptedAt : 0,
     };
+    // Sources the user may read, as of now, within what the message was accepted with.
+    const citations = await this.citations.allowed(body.citations, inFlight?.scope);
     const event = {
       sessionId,
       messageId,
       text: body.text,
       finishReason: body.finishReason,
-      citations: body.citations,
+      citations,
       moderation: body.moderation,
       usage: body.usage,
       model: body.model,
@@ -78,14 +84,14 @@ export class ChatResponsesHandler {
     };
     if (!this.tracker.done(event)) return;
     const details = { moderation: body.moderation, usage: body.usage, model: body.model, timings };
-    await this.sessions.finish(sessionId, messageId, { text: body.text, finishReason: body.finishReason, citations: body.citations, details });
+    await this.sessions.finish(sessionId, messageId, { text: body.text, finishReason: body.finishReason, citations, details });
     this.gateway.emitToSession(sessionId, SERVER_EVENTS.done, event);
-    // Only the gateway that accepted the message audits it, once.
-    const owned = this.interactions.ended(messageId, {
+    // Only one gateway audits it, once: the one that accepted it, or (shared store) the first to claim it.
+    const owned = await this.interactions.ended(messageId, {
       outcome: 'answered',
       finishReason: body.finishReason,
       completionTokens: body.usage.completionTokens,
-      citedDocuments: body.citations.filter((c) => c.cited).map((c) => c.documentId),
+      citedDocuments: citations.filter((c) => c.cited).map((c) => c.documentId),
       totalMs: Math.round(timings.totalMs),
     });
     if (!owned) return;

@@ -16,6 +16,8 @@ export interface DocumentRecord {
   updatedAt: string;
   /** Why the last indexing failed. */
   error?: string;
+  /** The collection it belongs to; records from before collections existed are in `default`. */
+  collectionId?: string;
 }
 
 export const DOCUMENT_REGISTRY = Symbol('DOCUMENT_REGISTRY');

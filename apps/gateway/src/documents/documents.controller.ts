@@ -1,4 +1,8 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Param, Post, Req, Res, UseGuards, UseInterceptors } from '@nestjs/common';
+import type { Request } from 'express';
+import { DEFAULT_COLLECTION } from '../access/access-store.port';
+import { type Asker, CollectionAccess, EVERYONE } from '../access/collection-access';
+import { principalOf } from '../auth/request-principal';
 import { RelayError } from '@relay/contracts';
 import type { Response } from 'express';
 import { z } from 'zod';
@@ -19,15 +23,22 @@ const textDocumentSchema = z
     source: z.string().trim().min(1).max(2000).optional(),
     /** markdown: `#` lines are headings. */
     format: z.enum(['markdown', 'plain']).default('plain'),
+    collectionId: z.string().max(64).optional(),
   })
   .strict();
 
-const uploadFieldsSchema = z.object({ source: z.string().trim().min(1).max(2000).optional(), title: z.string().trim().min(1).max(500).optional() });
+const uploadFieldsSchema = z.object({
+  source: z.string().trim().min(1).max(2000).optional(),
+  title: z.string().trim().min(1).max(500).optional(),
+  collectionId: z.string().max(64).optional(),
+});
 
 /**
- * REST side of the knowledge base: upload a file (multipart field `file`) or JSON text, list the documents with
- * their status, delete one. An upload answers once the document is indexed (201), unchanged (200), or still
- * indexing after INGEST_TIMEOUT_MS (202; poll GET /api/documents/:id).
+ * REST side of the knowledge base: upload a file (multipart field `file`) or JSON text into a collection, list the
+ * documents with their status, delete one. An upload answers once the document is indexed (201), unchanged (200), or
+ * still indexing after INGEST_TIMEOUT_MS (202; poll GET /api/documents/:id). With sign-in, a user sees only the
+ * documents of collections they may read (any other is answered exactly like one that does not exist) and changes
+ * only those of collections they may write.
  */
 @Controller('api/documents')
 export class DocumentsController {
@@ -35,57 +46,88 @@ export class DocumentsController {
     private readonly documents: DocumentsService,
     private readonly parses: ParseQueue,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    private readonly access: CollectionAccess,
   ) {}
 
   @Post()
   @UseGuards(DocumentsWriteGuard)
   @UseInterceptors(DocumentUploadInterceptor)
   async upload(@Req() req: RequestWithDocument, @Body() body: unknown, @Res({ passthrough: true }) res: Response, @Headers('x-correlation-id') correlationId?: string): Promise<IngestOutcome> {
-    const outcome = req.is('multipart/form-data') ? await this.fromFile(req, body) : await this.fromJson(body, correlationId);
+    const asker = askerOf(req);
+    const outcome = req.is('multipart/form-data') ? await this.fromFile(req, body, asker) : await this.fromJson(body, asker, correlationId);
     res.status(outcome.unchanged ? 200 : outcome.document.status === 'indexed' ? 201 : 202);
     return outcome;
   }
 
   @Get()
-  async list(): Promise<{ documents: DocumentRecord[] }> {
-    return { documents: await this.documents.list() };
+  async list(@Req() req: Request): Promise<{ documents: DocumentRecord[] }> {
+    const readable = new Set(await this.access.readable(askerOf(req)));
+    return { documents: (await this.documents.list()).filter((d) => readable.has(d.collectionId ?? DEFAULT_COLLECTION)) };
   }
 
   @Get(':documentId')
-  async get(@Param('documentId') documentId: string): Promise<{ document: DocumentRecord }> {
-    return { document: await this.documents.get(documentId) };
+  async get(@Param('documentId') documentId: string, @Req() req: Request): Promise<{ document: DocumentRecord }> {
+    return { document: await this.readable(documentId, askerOf(req)) };
   }
 
   @Delete(':documentId')
   @UseGuards(DocumentsWriteGuard)
   @HttpCode(200)
-  async remove(@Param('documentId') documentId: string, @Res({ passthrough: true }) res: Response) {
+  async remove(@Param('documentId') documentId: string, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    const asker = askerOf(req);
+    const doc = await this.readable(documentId, asker);
+    if (!(await this.access.canWrite(asker, doc.collectionId ?? DEFAULT_COLLECTION))) {
+      throw new RelayError('FORBIDDEN', `You may read but not change the collection ${doc.collectionId ?? DEFAULT_COLLECTION}.`, { reason: 'no-write-grant' });
+    }
     const result = await this.documents.delete(documentId);
     if (result.status !== 'deleted') res.status(202);
     return result;
   }
 
-  private async fromFile(req: RequestWithDocument, body: unknown): Promise<IngestOutcome> {
+  /** The document, if the asker may read its collection; NOT_FOUND (as for a document that does not exist) if not. */
+  private async readable(documentId: string, asker: Asker): Promise<DocumentRecord> {
+    const doc = await this.documents.get(documentId);
+    if (!(await this.access.canRead(asker, doc.collectionId ?? DEFAULT_COLLECTION))) throw new RelayError('NOT_FOUND', `No document ${documentId}`, { reason: 'not-readable' });
+    return doc;
+  }
+
+  /** The collection an upload goes into, if the asker may write it. */
+  private async writableCollection(collectionId: string | undefined, asker: Asker): Promise<string> {
+    const id = collectionId?.trim() || DEFAULT_COLLECTION;
+    if (await this.access.canWrite(asker, id)) return id;
+    // One the asker cannot even read is answered as if it did not exist.
+    if (!(await this.access.canRead(asker, id))) throw new RelayError('NOT_FOUND', `No collection ${id.slice(0, 64)}`, { reason: 'collection-not-readable' });
+    throw new RelayError('FORBIDDEN', `You may read but not add to the collection ${id}.`, { reason: 'no-write-grant' });
+  }
+
+  private async fromFile(req: RequestWithDocument, body: unknown, asker: Asker): Promise<IngestOutcome> {
     const file = req.document;
     if (!file) throw new RelayError('INVALID_PAYLOAD', 'No file: send it in the multipart form field "file"');
     const fields = uploadFieldsSchema.safeParse(body ?? {});
     if (!fields.success) throw new RelayError('INVALID_PAYLOAD', `${file.name}: ${fields.error.issues[0].path.join('.')}: ${fields.error.issues[0].message}`);
+    const collectionId = await this.writableCollection(fields.data.collectionId, asker);
     const source = fields.data.source ?? file.name;
     const limits = { maxPdfPages: this.config.MAX_PDF_PAGES, timeoutMs: this.config.PARSE_TIMEOUT_MS };
     const parsed = await this.parses.run(() => parseDocument(file.name, file.bytes, source, limits));
-    return this.documents.ingest({ source, title: fields.data.title ?? parsed.title, type: parsed.type, format: parsed.format, sections: parsed.sections, bytes: file.bytes.length });
+    return this.documents.ingest({ source, title: fields.data.title ?? parsed.title, type: parsed.type, format: parsed.format, sections: parsed.sections, bytes: file.bytes.length, collectionId });
   }
 
-  private async fromJson(body: unknown, correlationId?: string): Promise<IngestOutcome> {
+  private async fromJson(body: unknown, asker: Asker, correlationId?: string): Promise<IngestOutcome> {
     const parsed = textDocumentSchema.safeParse(body ?? {});
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       throw new RelayError('INVALID_PAYLOAD', `Invalid payload: ${issue.path.join('.') || 'body'}: ${issue.message}; send multipart "file" or JSON { title, text, source }`);
     }
     const { title, text, source, format } = parsed.data;
+    const collectionId = await this.writableCollection(parsed.data.collectionId, asker);
     return this.documents.ingest(
-      { source: source ?? title, title, type: 'text', format, sections: [{ text }], bytes: Buffer.byteLength(text) },
+      { source: source ?? title, title, type: 'text', format, sections: [{ text }], bytes: Buffer.byteLength(text), collectionId },
       correlationIdFrom(correlationId),
     );
   }
+}
+
+/** Who is asking: the signed-in user, or (no sign-in) everyone, who may read and write everything as before. */
+function askerOf(req: Request): Asker {
+  return principalOf(req) ?? EVERYONE;
 }

@@ -23,6 +23,8 @@ export interface DocumentInput {
   format: 'markdown' | 'plain';
   sections: DocumentSection[];
   bytes: number;
+  /** The collection it goes into (`default` when none is named). */
+  collectionId?: string;
 }
 
 export interface IngestOutcome {
@@ -31,9 +33,13 @@ export interface IngestOutcome {
   unchanged: boolean;
 }
 
-/** A document's id follows from its source, so uploading the same file again replaces it rather than adding a copy. */
-export function documentIdFor(source: string): string {
-  return `doc-${createHash('sha256').update(normalizeSource(source)).digest('hex').slice(0, 20)}`;
+/**
+ * A document's id follows from its source (and its collection, other than `default`), so uploading the same file
+ * again replaces it rather than adding a copy, and the same file in two collections is two documents.
+ */
+export function documentIdFor(source: string, collectionId = 'default'): string {
+  const key = collectionId === 'default' ? normalizeSource(source) : `${collectionId}\u0000${normalizeSource(source)}`;
+  return `doc-${createHash('sha256').update(key).digest('hex').slice(0, 20)}`;
 }
 
 export function normalizeSource(source: string): string {
@@ -74,12 +80,13 @@ export class DocumentsService {
       throw new RelayError('INVALID_PAYLOAD', `${source.slice(0, 80)}…: the file name or source is longer than ${DOCUMENT_SOURCE_MAX_CHARS} characters`);
     }
     const title = clipDocumentTitle(input.title) || clipDocumentTitle(source);
-    const documentId = documentIdFor(source);
+    const collectionId = input.collectionId ?? 'default';
+    const documentId = documentIdFor(source, collectionId);
     const contentHash = createHash('sha256').update(JSON.stringify([title, input.format, input.sections])).digest('hex');
     const existing = await this.registry.get(documentId);
     if (existing?.contentHash === contentHash && existing.status === 'indexed') return { document: existing, unchanged: true };
 
-    const payload: DocumentUpsert = { type: 'upsert', documentId, title, source, contentHash, format: input.format, sections: input.sections };
+    const payload: DocumentUpsert = { type: 'upsert', documentId, title, source, contentHash, format: input.format, sections: input.sections, collectionId };
     // Room for the envelope around the payload.
     if (Buffer.byteLength(JSON.stringify(payload)) + 4096 > DOCUMENT_INGEST_MAX_RECORD_BYTES) {
       throw new RelayError('DOCUMENT_TOO_LARGE', `${source}: its text is larger than the ${DOCUMENT_INGEST_MAX_RECORD_BYTES / 1024 / 1024} MB a docs.ingest record may hold`);
@@ -96,6 +103,7 @@ export class DocumentsService {
       bytes: input.bytes,
       createdAt: existing?.createdAt ?? now,
       updatedAt: now,
+      collectionId,
     });
     const done = this.waitFor(documentId, (s) => s.contentHash === contentHash);
     try {
@@ -148,6 +156,7 @@ export class DocumentsService {
         bytes: 0,
         createdAt: updatedAt,
         updatedAt,
+        ...(status.collectionId ? { collectionId: status.collectionId } : {}),
       });
     }
     this.logger.log({ msg: 'document status', documentId: status.documentId, status: status.status, chunks: status.chunks });

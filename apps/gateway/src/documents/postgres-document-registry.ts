@@ -13,9 +13,10 @@ interface DocumentRow {
   created_at: Date;
   updated_at: Date;
   error: string | null;
+  collection_id: string;
 }
 
-const COLUMNS = 'document_id, title, source, type, content_hash, status, chunks, bytes, created_at, updated_at, error';
+const COLUMNS = 'document_id, title, source, type, content_hash, status, chunks, bytes, created_at, updated_at, error, collection_id';
 
 /**
  * The document list in PostgreSQL (libs/database/migrations/0002_documents.sql), shared by every gateway replica:
@@ -38,12 +39,12 @@ export class PostgresDocumentRegistry implements DocumentRegistry {
   async put(record: DocumentRecord): Promise<DocumentRecord> {
     const r = withoutNul(record);
     await this.db.query(
-      `INSERT INTO documents (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+      `INSERT INTO documents (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
        ON CONFLICT (document_id) DO UPDATE SET
          title = EXCLUDED.title, source = EXCLUDED.source, type = EXCLUDED.type, content_hash = EXCLUDED.content_hash,
          status = EXCLUDED.status, chunks = EXCLUDED.chunks, bytes = EXCLUDED.bytes, created_at = EXCLUDED.created_at,
-         updated_at = EXCLUDED.updated_at, error = EXCLUDED.error`,
-      [r.documentId, r.title, r.source, r.type, r.contentHash, r.status, r.chunks, r.bytes, r.createdAt, r.updatedAt, r.error ?? null],
+         updated_at = EXCLUDED.updated_at, error = EXCLUDED.error, collection_id = EXCLUDED.collection_id`,
+      [r.documentId, r.title, r.source, r.type, r.contentHash, r.status, r.chunks, r.bytes, r.createdAt, r.updatedAt, r.error ?? null, r.collectionId ?? 'default'],
     );
     return record;
   }
@@ -67,5 +68,6 @@ function toRecord(r: DocumentRow): DocumentRecord {
     createdAt: r.created_at.toISOString(),
     updatedAt: r.updated_at.toISOString(),
     ...(r.error !== null ? { error: r.error } : {}),
+    collectionId: r.collection_id,
   };
 }

@@ -289,7 +289,7 @@ describe('SessionManager', () => {
       await manager.deleteSession(sessionId, 'corr-delete');
 
       expect(interactions.isOpen(messageId)).toBe(false);
-      expect(interactions.ended(messageId, { outcome: 'answered' })).toBe(false); // a late answer records nothing more
+      expect(await interactions.ended(messageId, { outcome: 'answered' })).toBe(false); // a late answer records nothing more
     });
 
     it('keeps the details and errors of answers in the history', async () => {

@@ -29,7 +29,7 @@ export class IngestionHandler {
 
   private async upsert(doc: DocumentUpsert): Promise<DocumentIndexed> {
     const started = performance.now();
-    const about = { documentId: doc.documentId, contentHash: doc.contentHash, title: doc.title, source: doc.source };
+    const about = { documentId: doc.documentId, contentHash: doc.contentHash, title: doc.title, source: doc.source, collectionId: doc.collectionId ?? 'default' };
     try {
       const chunks = this.chunker.chunk({ title: doc.title, format: doc.format, sections: doc.sections });
       if (chunks.length === 0) return { ...about, status: 'failed', chunks: 0, reason: `${doc.source}: the document has no text to index` };

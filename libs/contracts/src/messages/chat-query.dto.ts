@@ -7,5 +7,7 @@ export const chatQuerySchema = z.object({
   clientMessageId: z.string().min(1).max(200),
   text: z.string().min(1),
   history: z.array(historyTurnSchema).max(200),
+  /** The collections the asking user may read, fixed when the gateway accepted the message; retrieval searches only these. */
+  scope: z.object({ collectionIds: z.array(z.string().min(1).max(64)).max(10_000) }).optional(),
 });
 export type ChatQuery = z.infer<typeof chatQuerySchema>;

@@ -14,6 +14,8 @@ export const documentIndexedSchema = z.object({
   contentHash: z.string().optional(),
   title: z.string().optional(),
   source: z.string().optional(),
+  /** The collection of the version the status is about (as its docs.ingest record named it). */
+  collectionId: z.string().max(64).optional(),
   /** Why it failed, fit for a user. */
   reason: z.string().max(2000).optional(),
 });

@@ -43,6 +43,8 @@ export const documentUpsertSchema = z.object({
   /** markdown: `#` lines are headings (Markdown and HTML uploads); plain: no headings (text files, PDFs). */
   format: z.enum(['markdown', 'plain']),
   sections: z.array(documentSectionSchema).min(1).max(100_000),
+  /** The collection it belongs to (absent in records of older versions: `default`). */
+  collectionId: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/).optional(),
 });
 export type DocumentUpsert = z.infer<typeof documentUpsertSchema>;
 
