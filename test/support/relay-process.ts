@@ -41,8 +41,10 @@ export class RelayProcess {
     env: Record<string, string> = {},
     dataDir = mkdtempSync(join(tmpdir(), 'relay-e2e-')),
     entry = 'apps/relay/src/main.js',
+    /** A port chosen beforehand (e.g. registered at an OpenID provider as the redirect URI's); a free one if not given. */
+    port?: number,
   ): Promise<RelayProcess> {
-    const relay = new RelayProcess(await freePort(), dataDir, env, entry);
+    const relay = new RelayProcess(port ?? (await freePort()), dataDir, env, entry);
     try {
       await relay.launch();
     } catch (err) {

@@ -25,6 +25,9 @@ export interface SignIn {
   expiresAt: string;
 }
 
+/** How often discovery is tried again while the provider cannot be reached. */
+const DISCOVERY_RETRY_MS = 3_000;
+
 const JWT_SHAPE = /^[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/;
 
 /**
@@ -61,8 +64,15 @@ export class Authenticator implements OnApplicationBootstrap {
       return;
     }
     this.logger.log({ msg: 'sign-in required', mode: this.mode });
-    // Discovered now so the first sign-in does not wait, and readiness turns green; retried on use if it fails.
-    if (this.oidc) void this.oidc.config().catch(() => this.logger.warn({ msg: 'OpenID provider not reachable yet; retried on the next sign-in' }));
+    // Discovered now so the first sign-in does not wait; retried every few seconds until it works (readiness waits for it).
+    if (this.oidc) this.discover(this.oidc, 0);
+  }
+
+  private discover(oidc: OidcProviderClient, attempt: number): void {
+    oidc.config().catch(() => {
+      if (attempt === 0) this.logger.warn({ msg: 'OpenID provider not reachable yet; retrying', ...oidc.details() });
+      setTimeout(() => this.discover(oidc, attempt + 1), DISCOVERY_RETRY_MS).unref();
+    });
   }
 
   get signInRequired(): boolean {
