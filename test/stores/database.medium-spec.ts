@@ -67,14 +67,29 @@ describe('migrations', () => {
   it("brings a fresh database to Relay's schema, recording each migration", async () => {
     const pool = poolOf(await postgres.createDatabase());
     const outcome = await migrate(pool, relay);
-    expect(outcome.applied).toEqual(['0001_sessions.sql', '0002_documents.sql']);
-    expect(outcome.version).toBe(2);
+    expect(outcome.applied).toEqual(['0001_sessions.sql', '0002_documents.sql', '0003_identity.sql']);
+    expect(outcome.version).toBe(3);
     expect(await appliedRows(pool)).toEqual([
       { version: 1, name: '0001_sessions.sql' },
       { version: 2, name: '0002_documents.sql' },
+      { version: 3, name: '0003_identity.sql' },
     ]);
     const tables = (await pool.query<{ tablename: string }>("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")).rows.map((r) => r.tablename);
-    expect(tables).toEqual(['documents', 'schema_migrations', 'session_client_messages', 'session_messages', 'sessions']);
+    expect(tables).toEqual([
+      'collection_grants',
+      'collections',
+      'documents',
+      'interactions',
+      'schema_migrations',
+      'session_client_messages',
+      'session_messages',
+      'sessions',
+      'sign_in_sessions',
+      'user_answers_in_flight',
+      'user_message_windows',
+      'user_token_days',
+      'users',
+    ]);
   });
 
   it('does nothing when run again', async () => {
@@ -82,7 +97,7 @@ describe('migrations', () => {
     await migrate(pool, relay);
     const before = (await pool.query('SELECT version, applied_at FROM schema_migrations ORDER BY version')).rows;
     const again = await migrate(pool, relay);
-    expect(again).toEqual({ version: 2, applied: [] });
+    expect(again).toEqual({ version: 3, applied: [] });
     expect((await pool.query('SELECT version, applied_at FROM schema_migrations ORDER BY version')).rows).toEqual(before);
   });
 
@@ -118,7 +133,7 @@ describe('migrations', () => {
   it("runs Relay's own migrations once with several replicas starting together", async () => {
     const url = await postgres.createDatabase();
     const outcomes = await Promise.all(Array.from({ length: 3 }, () => migrate(poolOf(url), relay)));
-    expect(outcomes.flatMap((o) => o.applied).sort()).toEqual(['0001_sessions.sql', '0002_documents.sql']);
+    expect(outcomes.flatMap((o) => o.applied).sort()).toEqual(['0001_sessions.sql', '0002_documents.sql', '0003_identity.sql']);
   });
 
   it('refuses a database migrated by a newer build, naming what it does not know', async () => {
@@ -205,7 +220,7 @@ describe('the pool', () => {
       const started = Date.now();
       const db = await Database.connect({ ...options, url: url.toString() });
       expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
-      expect(db.schemaVersion).toBe(2);
+      expect(db.schemaVersion).toBe(3);
       await db.close();
     } finally {
       await (await forwarder).close();
@@ -242,7 +257,7 @@ describe('the pool', () => {
       proxy.cut();
       expect(await db.probe()).toBe(false);
       expect(db.isReady()).toBe(false);
-      expect(db.details()).toMatchObject({ kind: 'postgres', schemaVersion: 2, error: expect.any(String) });
+      expect(db.details()).toMatchObject({ kind: 'postgres', schemaVersion: 3, error: expect.any(String) });
       proxy.restore();
       expect(await db.probe()).toBe(true);
       expect(db.details().error).toBeUndefined();
@@ -270,11 +285,11 @@ describe('the pool', () => {
     expect(report.find((r) => r.name === 'database')).toEqual({
       name: 'database',
       ready: true,
-      details: { kind: 'postgres', host: '127.0.0.1', port: Number(new URL(url).port), database: new URL(url).pathname.slice(1), schemaVersion: 2, pool: expect.objectContaining({ max: 3 }) },
+      details: { kind: 'postgres', host: '127.0.0.1', port: Number(new URL(url).port), database: new URL(url).pathname.slice(1), schemaVersion: 3, pool: expect.objectContaining({ max: 3 }) },
     });
     expect(JSON.stringify(report)).not.toContain(new URL(url).password);
     expect(report.find((r) => r.name === 'session-store')).toEqual({ name: 'session-store', ready: true, details: { kind: 'postgres' } });
-    expect((await db.query('SELECT count(*)::int AS n FROM schema_migrations')).rows[0].n).toBe(2);
+    expect((await db.query('SELECT count(*)::int AS n FROM schema_migrations')).rows[0].n).toBe(3);
     await app.close();
     expect(db.isReady()).toBe(false);
     await expect(db.query('SELECT 1')).rejects.toThrow(/pool/i);

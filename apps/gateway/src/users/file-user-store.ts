@@ -11,7 +11,8 @@ export class FileUserStore implements UserStore {
   }
 
   async get(userId: string): Promise<UserRecord | undefined> {
-    return (await this.file.read()).users[userId];
+    const { users } = await this.file.read();
+    return Object.hasOwn(users, userId) ? users[userId] : undefined;
   }
 
   async list(): Promise<UserRecord[]> {
