@@ -10,8 +10,9 @@ module.exports = {
   transform: {
     '^.+\\.ts$': ['ts-jest', { isolatedModules: true, tsconfig: { module: 'commonjs', moduleResolution: 'node' } }],
     // marked ships only ES modules; the web client's Markdown tests load it as CommonJS.
-    'node_modules/marked/.+\\.js$': ['ts-jest', { isolatedModules: true, tsconfig: { allowJs: true, module: 'commonjs' } }],
+    // jose, openid-client (and its oauth4webapi) too: the gateway's sign-in loads them with import().
+    'node_modules/(marked|jose|openid-client|oauth4webapi)/.+\\.js$': ['ts-jest', { isolatedModules: true, tsconfig: { allowJs: true, module: 'commonjs' } }],
   },
-  transformIgnorePatterns: ['/node_modules/(?!marked/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(marked|jose|openid-client|oauth4webapi)/)'],
   moduleNameMapper: pathsToModuleNameMapper(compilerOptions.paths, { prefix: '<rootDir>/' }),
 };

@@ -42,7 +42,7 @@ describe('two Relay processes sharing one PostgreSQL (STORE=postgres)', () => {
     const client = new Client({ connectionString: databaseUrl });
     await client.connect();
     try {
-      expect((await client.query('SELECT name FROM schema_migrations ORDER BY version')).rows).toEqual([{ name: '0001_sessions.sql' }, { name: '0002_documents.sql' }]);
+      expect((await client.query('SELECT name FROM schema_migrations ORDER BY version')).rows).toEqual([{ name: '0001_sessions.sql' }, { name: '0002_documents.sql' }, { name: '0003_document_collections.sql' }, { name: '0004_identity.sql' }]);
     } finally {
       await client.end();
     }

@@ -5,10 +5,10 @@ import { EMBEDDER, EMBEDDING_TOKENIZER } from '@relay/embeddings';
 import { LLM, PROMPT_TOKENIZER } from '@relay/llm';
 import { ObservabilityModule } from '@relay/observability';
 import { FileSessionStore, SESSION_STORE } from '@relay/session-store';
-import { KEYWORD_INDEX } from '@relay/retrieval';
+import { KEYWORD_INDEX, type KeywordIndex } from '@relay/retrieval';
 import { ControllableEmbedder, FakePromptTokenizer, InMemoryKeywordIndex, InMemoryVectorStore, ScriptedLlm, WordTokenizer } from '@relay/testing';
 import { createInProcessTransport, InProcessBroker, InProcessTransport, TransportModule } from '@relay/transport';
-import { VECTOR_STORE } from '@relay/vector-store';
+import { VECTOR_STORE, type VectorStore } from '@relay/vector-store';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,7 +36,7 @@ export interface MediumRelay {
  */
 export async function startMediumRelay(
   env: Record<string, string> = {},
-  options: { dataDir?: string; auditLogPath?: string; llm?: ScriptedLlm; llmAnswer?: string } = {},
+  options: { dataDir?: string; auditLogPath?: string; llm?: ScriptedLlm; llmAnswer?: string; vectorStore?: VectorStore; keywordIndex?: KeywordIndex } = {},
 ): Promise<MediumRelay> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'relay-medium-'));
   const all = { AUTH_SECRET: 'medium-secret-medium-secret-medium-secret', SEED_KNOWLEDGE_BASE: 'false', TRANSPORT_RETRY_BASE_MS: '1', RELEVANCE_GATE: 'false', ...env };
@@ -51,8 +51,8 @@ export async function startMediumRelay(
       { provide: EMBEDDER, useValue: embedder },
       { provide: LLM, useValue: llm },
       { provide: PROMPT_TOKENIZER, useValue: new FakePromptTokenizer(2048) },
-      { provide: VECTOR_STORE, useValue: new InMemoryVectorStore() },
-      { provide: KEYWORD_INDEX, useValue: new InMemoryKeywordIndex() },
+      { provide: VECTOR_STORE, useValue: options.vectorStore ?? new InMemoryVectorStore() },
+      { provide: KEYWORD_INDEX, useValue: options.keywordIndex ?? new InMemoryKeywordIndex() },
       { provide: EMBEDDING_TOKENIZER, useValue: new WordTokenizer() },
       { provide: SESSION_STORE, useValue: new FileSessionStore(join(dataDir, 'sessions'), { cacheSize: parseEnv(gatewayConfigSchema, all).SESSION_CACHE_SIZE }) },
     ],

@@ -47,6 +47,8 @@ afterEach(async () => {
 });
 
 const scratch = mkdtempSync(join(tmpdir(), 'relay-migrations-'));
+/** The newest schema version the code knows: the number of its last migration. */
+const LATEST_SCHEMA = readMigrations(relayMigrationsDir()).at(-1)!.version;
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 let dirs = 0;
 /** A migrations folder holding exactly these files. */
@@ -67,15 +69,30 @@ describe('migrations', () => {
   it("brings a fresh database to Relay's schema, recording each migration", async () => {
     const pool = poolOf(await postgres.createDatabase());
     const outcome = await migrate(pool, relay);
-    expect(outcome.applied).toEqual(['0001_sessions.sql', '0002_documents.sql', '0003_document_collections.sql']);
-    expect(outcome.version).toBe(3);
+    expect(outcome.applied).toEqual(['0001_sessions.sql', '0002_documents.sql', '0003_document_collections.sql', '0004_identity.sql']);
+    expect(outcome.version).toBe(4);
     expect(await appliedRows(pool)).toEqual([
       { version: 1, name: '0001_sessions.sql' },
       { version: 2, name: '0002_documents.sql' },
       { version: 3, name: '0003_document_collections.sql' },
+      { version: 4, name: '0004_identity.sql' },
     ]);
     const tables = (await pool.query<{ tablename: string }>("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")).rows.map((r) => r.tablename);
-    expect(tables).toEqual(['documents', 'schema_migrations', 'session_client_messages', 'session_messages', 'sessions']);
+    expect(tables).toEqual([
+      'collection_grants',
+      'collections',
+      'documents',
+      'interactions',
+      'schema_migrations',
+      'session_client_messages',
+      'session_messages',
+      'sessions',
+      'sign_in_sessions',
+      'user_answers_in_flight',
+      'user_message_windows',
+      'user_token_days',
+      'users',
+    ]);
   });
 
   it('does nothing when run again', async () => {
@@ -119,7 +136,7 @@ describe('migrations', () => {
   it("runs Relay's own migrations once with several replicas starting together", async () => {
     const url = await postgres.createDatabase();
     const outcomes = await Promise.all(Array.from({ length: 3 }, () => migrate(poolOf(url), relay)));
-    expect(outcomes.flatMap((o) => o.applied).sort()).toEqual(['0001_sessions.sql', '0002_documents.sql', '0003_document_collections.sql']);
+    expect(outcomes.flatMap((o) => o.applied).sort()).toEqual(['0001_sessions.sql', '0002_documents.sql', '0003_document_collections.sql', '0004_identity.sql']);
   });
 
   it('refuses a database migrated by a newer build, naming what it does not know', async () => {
@@ -206,7 +223,7 @@ describe('the pool', () => {
       const started = Date.now();
       const db = await Database.connect({ ...options, url: url.toString() });
       expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
-      expect(db.schemaVersion).toBe(3);
+      expect(db.schemaVersion).toBe(LATEST_SCHEMA);
       await db.close();
     } finally {
       await (await forwarder).close();
@@ -243,7 +260,7 @@ describe('the pool', () => {
       proxy.cut();
       expect(await db.probe()).toBe(false);
       expect(db.isReady()).toBe(false);
-      expect(db.details()).toMatchObject({ kind: 'postgres', schemaVersion: 3, error: expect.any(String) });
+      expect(db.details()).toMatchObject({ kind: 'postgres', schemaVersion: LATEST_SCHEMA, error: expect.any(String) });
       proxy.restore();
       expect(await db.probe()).toBe(true);
       expect(db.details().error).toBeUndefined();
@@ -271,7 +288,7 @@ describe('the pool', () => {
     expect(report.find((r) => r.name === 'database')).toEqual({
       name: 'database',
       ready: true,
-      details: { kind: 'postgres', host: '127.0.0.1', port: Number(new URL(url).port), database: new URL(url).pathname.slice(1), schemaVersion: 3, pool: expect.objectContaining({ max: 3 }) },
+      details: { kind: 'postgres', host: '127.0.0.1', port: Number(new URL(url).port), database: new URL(url).pathname.slice(1), schemaVersion: LATEST_SCHEMA, pool: expect.objectContaining({ max: 3 }) },
     });
     expect(JSON.stringify(report)).not.toContain(new URL(url).password);
     expect(report.find((r) => r.name === 'session-store')).toEqual({ name: 'session-store', ready: true, details: { kind: 'postgres' } });

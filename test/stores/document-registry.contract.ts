@@ -38,6 +38,12 @@ export function documentRegistryContract(s: DocumentRegistrySubject): void {
     await Promise.all(opened.splice(0).map((r) => s.close(r)));
   });
 
+  it('keeps the collection a document belongs to', async () => {
+    const registry = await open();
+    await registry.put(doc(7, { collectionId: 'finance' }));
+    expect((await registry.get('doc-0007'))?.collectionId).toBe('finance');
+  });
+
   it('starts empty', async () => {
     const registry = await open();
     expect(await registry.list()).toEqual([]);

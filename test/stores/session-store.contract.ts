@@ -78,6 +78,26 @@ export function sessionStoreContract(s: SessionStoreSubject): void {
     expect(await store.messages(session.sessionId)).toEqual([]);
   });
 
+  it("lists a user's sessions, most recently used first, with the names they were given; not other users'", async () => {
+    const store = await open();
+    const older = newSession({ userId: 'lister', createdAt: '2025-05-01T09:00:00.000Z' });
+    const newer = newSession({ userId: 'lister', createdAt: '2025-05-01T09:30:00.000Z' });
+    const someoneElse = newSession({ userId: 'another-user' });
+    for (const session of [older, newer, someoneElse]) await store.create(session);
+    // A turn in the older one makes it the most recently used.
+    await store.appendMessage(older.sessionId, turn('m-1', 'user'));
+    expect(await store.rename(newer.sessionId, 'Quarterly numbers')).toBe(true);
+    expect(await store.rename('no-such-session', 'x')).toBe(false);
+    const listed = await store.listOf('lister', 10);
+    expect(listed.map((l) => l.sessionId)).toEqual([older.sessionId, newer.sessionId]);
+    expect(listed[0]).toEqual({ sessionId: older.sessionId, createdAt: older.createdAt, updatedAt: turn('m-1', 'user').createdAt });
+    expect(listed[1]).toMatchObject({ sessionId: newer.sessionId, title: 'Quarterly numbers' });
+    expect(await store.get(newer.sessionId)).toMatchObject({ title: 'Quarterly numbers' });
+    expect(await store.listOf('lister', 1)).toHaveLength(1);
+    await store.delete(older.sessionId);
+    expect((await store.listOf('lister', 10)).map((l) => l.sessionId)).toEqual([newer.sessionId]);
+  });
+
   it('knows nothing of a session never created, whatever its id looks like', async () => {
     const store = await open();
     for (const id of [randomUUID(), '../etc/passwd', 'a/b', 'x'.repeat(100), 'Ünïcode id']) {

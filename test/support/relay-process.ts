@@ -43,8 +43,10 @@ export class RelayProcess {
     entry = 'apps/relay/src/main.js',
     /** `live`: return once the process answers /health/live, before it is ready (models loaded, knowledge base indexed). */
     until: 'ready' | 'live' = 'ready',
+    /** A port chosen beforehand (e.g. registered at an OpenID provider as the redirect URI's); a free one if not given. */
+    port?: number,
   ): Promise<RelayProcess> {
-    const relay = new RelayProcess(await freePort(), dataDir, env, entry);
+    const relay = new RelayProcess(port ?? (await freePort()), dataDir, env, entry);
     try {
       await relay.launch(until);
     } catch (err) {

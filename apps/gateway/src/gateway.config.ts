@@ -1,6 +1,7 @@
 import { boolVar, httpConfigSchema, intVar, optionalStringVar } from '@relay/config';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { authConfigFields, checkAuthConfig } from './auth/auth.config';
 
 export const gatewayConfigSchema = httpConfigSchema.extend({
   AUTH_SECRET: z
@@ -39,7 +40,8 @@ export const gatewayConfigSchema = httpConfigSchema.extend({
   DOCUMENTS_TOKEN: optionalStringVar(),
   /** The built web client served at `/`; empty: dist/web of this build (where `npm run build` puts it). */
   WEB_DIR: optionalStringVar(),
-});
+  ...authConfigFields,
+}).superRefine(checkAuthConfig);
 export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
 
 /** dist/apps/gateway/src → dist/web. */

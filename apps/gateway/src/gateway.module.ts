@@ -6,7 +6,7 @@ import { ChatResponsesHandler } from './chat/chat-responses.handler';
 import { ChatGateway } from './chat/chat.gateway';
 import { DeliveryTracker } from './chat/delivery-tracker';
 import { DeadLetterHandler } from './chat/dead-letter.handler';
-import { DOCUMENT_REGISTRY } from './documents/document-registry.port';
+import { DOCUMENT_REGISTRY, type DocumentRegistry } from './documents/document-registry.port';
 import { FileDocumentRegistry } from './documents/file-document-registry';
 import { PostgresDocumentRegistry } from './documents/postgres-document-registry';
 import { DocumentStatusHandler } from './documents/document-status.handler';
@@ -25,12 +25,38 @@ import { InteractionAudit } from './audit/interaction-audit';
 import { INTERACTION_JOURNAL_DIR } from './audit/interaction-audit.tokens';
 import { DOCUMENTS_WRITE_POLICY } from './documents/write-policy/documents-write-policy';
 import { TokenOrSameOriginWritePolicy } from './documents/write-policy/token-or-same-origin.policy';
-import { SessionManager } from './session/session-manager';
+import { SessionManager, SHARED_SESSION_STORE } from './session/session-manager';
 import { RETRIEVAL_SCOPE } from './access/retrieval-scope.port';
 import { EveryCollectionScopeResolver } from './access/every-collection.scope-resolver';
 import { RetrievalScopeService } from './access/retrieval-scope.service';
 import { SessionsController } from './session/sessions.controller';
 import { join } from 'node:path';
+import { ACCESS_STORE, type AccessStore } from './access/access-store.port';
+import { AdminController } from './access/admin.controller';
+import { CitationGuard } from './access/citation-guard';
+import { CollectionAccess } from './access/collection-access';
+import { CollectionsController } from './access/collections.controller';
+import { FileAccessStore } from './access/file-access-store';
+import { PostgresAccessStore } from './access/postgres-access-store';
+import { AccessAudit } from './audit/access-audit';
+import { PostgresSharedInteractions } from './audit/postgres-shared-interactions';
+import { SHARED_INTERACTIONS } from './audit/shared-interactions.port';
+import { AuthController } from './auth/auth.controller';
+import { Authenticator } from './auth/authenticator';
+import { FileSignInSessionStore } from './auth/file-sign-in-session-store';
+import { identityMiddleware } from './auth/identity.middleware';
+import { OidcProviderClient } from './auth/oidc-provider-client';
+import { PostgresSignInSessionStore } from './auth/postgres-sign-in-session-store';
+import { SIGN_IN_SESSION_STORE, type SignInSessionStore } from './auth/sign-in-session-store.port';
+import { InMemoryUsageLedger } from './fair-use/in-memory-usage-ledger';
+import { PostgresUsageLedger } from './fair-use/postgres-usage-ledger';
+import { USAGE_LEDGER, type UsageLedger } from './fair-use/usage-ledger.port';
+import { AllowedOrigins } from './http/allowed-origins';
+import { SignedInRolePolicy } from './documents/write-policy/signed-in-role.policy';
+import { FileUserStore } from './users/file-user-store';
+import { PostgresUserStore } from './users/postgres-user-store';
+import { UserAccounts } from './users/user-accounts';
+import { USER_STORE, type UserStore } from './users/user-store.port';
 
 /**
  * The gateway app: REST sessions and documents, the Socket.IO chat protocol, delivery of chat.responses, health
@@ -43,29 +69,64 @@ export class GatewayModule implements NestModule {
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     private readonly hosts: AllowedHosts,
     private readonly limits: RateLimits,
+    private readonly authenticator: Authenticator,
+    private readonly origins: AllowedOrigins,
+    private readonly audit: AccessAudit,
   ) {}
 
   configure(consumer: MiddlewareConsumer): void {
     const web = new WebClientMiddleware(webDirOf(this.config));
+    const identity = identityMiddleware({ authenticator: this.authenticator, origins: this.origins, audit: this.audit, limits: this.limits });
     // In this order, for every request: refuse a foreign Host (DNS rebinding), set the security headers, count API
-    // calls per client address, then serve the page's files.
-    consumer.apply(hostCheck(this.hosts), securityHeaders(), clientRateLimit(this.limits), web.use.bind(web)).forRoutes('*');
+    // calls per client address, find who is signed in (sign-in modes: refuse anonymous API calls, other origins and
+    // missing CSRF tokens), then serve the page's files.
+    consumer.apply(hostCheck(this.hosts), securityHeaders(), clientRateLimit(this.limits), identity, web.use.bind(web)).forRoutes('*');
   }
 
   static forRoot(config: GatewayConfig, options: { dataDir: string; store?: DatabaseConfig['STORE'] }): DynamicModule {
-    const registry: Provider =
-      options.store === 'postgres'
-        ? { provide: DOCUMENT_REGISTRY, inject: [DATABASE], useFactory: (db: Database) => new PostgresDocumentRegistry(db) }
-        : { provide: DOCUMENT_REGISTRY, useValue: new FileDocumentRegistry(join(options.dataDir, 'documents.json')) };
+    const postgres = options.store === 'postgres';
+    // Each store port: a file under DATA_DIR (one gateway), or PostgreSQL (shared by every replica).
+    const stored = <T>(token: symbol, onPostgres: (db: Database) => T, onFile: () => T): Provider =>
+      postgres ? { provide: token, inject: [DATABASE], useFactory: onPostgres } : { provide: token, useFactory: onFile };
+    const hosts = new AllowedHosts({ host: config.HOST, allowedHosts: config.ALLOWED_HOSTS });
+    const signIn = config.AUTH_MODE !== 'anonymous';
     return {
       module: GatewayModule,
       imports: [HealthModule],
-      controllers: [SessionsController, ChatResponsesHandler, DeadLetterHandler, DocumentsController, DocumentStatusHandler],
+      controllers: [SessionsController, ChatResponsesHandler, DeadLetterHandler, DocumentsController, DocumentStatusHandler, AuthController, CollectionsController, AdminController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
-        { provide: AllowedHosts, useValue: new AllowedHosts({ host: config.HOST, allowedHosts: config.ALLOWED_HOSTS }) },
-        // The floor until sign-in and roles: a later policy class replaces this one line.
-        { provide: DOCUMENTS_WRITE_POLICY, useValue: new TokenOrSameOriginWritePolicy(config.DOCUMENTS_TOKEN) },
+        { provide: AllowedHosts, useValue: hosts },
+        { provide: AllowedOrigins, useValue: new AllowedOrigins(config.ALLOWED_ORIGINS, signIn, hosts) },
+        // Without sign-in: the token or proof of the same origin (issue 11). With sign-in: members and admins, per collection.
+        { provide: DOCUMENTS_WRITE_POLICY, useValue: signIn ? new SignedInRolePolicy() : new TokenOrSameOriginWritePolicy(config.DOCUMENTS_TOKEN) },
+        stored<DocumentRegistry>(DOCUMENT_REGISTRY, (db) => new PostgresDocumentRegistry(db), () => new FileDocumentRegistry(join(options.dataDir, 'documents.json'))),
+        stored<UserStore>(USER_STORE, (db) => new PostgresUserStore(db), () => new FileUserStore(options.dataDir)),
+        stored<SignInSessionStore>(SIGN_IN_SESSION_STORE, (db) => new PostgresSignInSessionStore(db), () => new FileSignInSessionStore(options.dataDir)),
+        stored<AccessStore>(ACCESS_STORE, (db) => new PostgresAccessStore(db), () => new FileAccessStore(options.dataDir)),
+        stored<UsageLedger>(USAGE_LEDGER, (db) => new PostgresUsageLedger(db), () => new InMemoryUsageLedger()),
+        ...(postgres ? [{ provide: SHARED_INTERACTIONS, inject: [DATABASE], useFactory: (db: Database) => new PostgresSharedInteractions(db) }] : []),
+        { provide: SHARED_SESSION_STORE, useValue: postgres },
+        ...(config.AUTH_MODE === 'oidc'
+          ? [
+              {
+                provide: OidcProviderClient,
+                useValue: new OidcProviderClient({
+                  issuer: config.OIDC_ISSUER,
+                  clientId: config.OIDC_CLIENT_ID,
+                  clientSecret: config.OIDC_CLIENT_SECRET,
+                  scopes: config.OIDC_SCOPES,
+                  allowHttp: config.OIDC_ALLOW_HTTP,
+                  secret: config.AUTH_SECRET,
+                }),
+              },
+            ]
+          : []),
+        Authenticator,
+        AccessAudit,
+        CollectionAccess,
+        CitationGuard,
+        { provide: UserAccounts, inject: [USER_STORE], useFactory: (store: UserStore) => new UserAccounts(store) },
         RateLimits,
         { provide: ParseQueue, useValue: new ParseQueue(config.MAX_CONCURRENT_PARSES, config.PARSE_QUEUE_LIMIT) },
         { provide: APP_FILTER, useClass: RelayExceptionFilter },
@@ -74,10 +135,10 @@ export class GatewayModule implements NestModule {
         SessionManager,
         ChatGateway,
         { provide: DeliveryTracker, useFactory: () => new DeliveryTracker() },
-        registry,
         DocumentsService,
-        // Who may read which collection: everyone everything until sign-in and grants replace this one line.
-        { provide: RETRIEVAL_SCOPE, useClass: EveryCollectionScopeResolver },
+        // Who may read which collection: without sign-in everyone reads every collection any document is in; with
+        // sign-in, the grants (CollectionAccess, read fresh for every message).
+        signIn ? { provide: RETRIEVAL_SCOPE, useExisting: CollectionAccess } : { provide: RETRIEVAL_SCOPE, useClass: EveryCollectionScopeResolver },
         RetrievalScopeService,
       ],
     };

@@ -40,7 +40,8 @@ export const chatSendSchema = z.object({
 });
 export type ChatSend = z.infer<typeof chatSendSchema>;
 
-export const chatCancelSchema = z.object({ messageId: id });
+/** `sessionId` lets a gateway that did not accept the message (another replica) check the chat is the caller's. */
+export const chatCancelSchema = z.object({ messageId: id, sessionId: id.optional() });
 export type ChatCancel = z.infer<typeof chatCancelSchema>;
 
 export const chatResumeSchema = z.object({ sessionId: id, messageId: id, fromSeq: z.number().int().nonnegative() });

@@ -26,6 +26,20 @@ export type AuditRecord =
       completionTokens?: number;
       citedDocuments?: string[];
       totalMs?: number;
+    }
+  | {
+      /** Sign-ins and sign-outs, refused credentials and requests, and administrators' changes (apps/gateway AccessAudit). */
+      kind: 'access';
+      event: string;
+      outcome: 'allowed' | 'refused';
+      /** The error code a refused request was answered with. */
+      code?: string;
+      /** Why, for an operator (e.g. ERR_JWT_EXPIRED, another-users-session); never a credential. */
+      reason?: string;
+      userId?: string;
+      client?: string;
+      /** What was asked for: a method and path, a socket event, a collection or user id. */
+      target?: string;
     };
 
 /** Entries kept in memory while the file cannot be written; past this the oldest are dropped (and counted). */
@@ -62,7 +76,8 @@ export class AuditLog implements OnModuleDestroy {
   private readonly counters: AuditLogStats = { written: 0, pending: 0, failedWrites: 0, dropped: 0 };
 
   constructor(
-    private readonly path: string,
+    /** The JSON-lines file (administrators read its tail through the gateway). */
+    readonly path: string,
     @Optional() readiness?: ReadinessRegistry,
   ) {
     readiness?.register({ name: 'audit-log', check: () => ({ ready: !this.failing, details: { ...this.stats() } }) });

@@ -6,6 +6,17 @@ export interface SessionRecord {
   sessionId: string;
   userId: string;
   createdAt: string;
+  /** The name its user gave it (rename); none until then. */
+  title?: string;
+}
+
+/** A chat as its user's list shows it. */
+export interface SessionSummary {
+  sessionId: string;
+  title?: string;
+  createdAt: string;
+  /** The last turn's time (the creation time before any): lists are newest first by it. */
+  updatedAt: string;
 }
 
 export interface StoredMessage {
@@ -47,4 +58,8 @@ export interface SessionStore {
   rememberClientMessage(sessionId: string, clientMessageId: string, messageId: string): Promise<string>;
   /** Forgets the session and its history; false if there was none. Later appends to it are ignored. */
   delete(sessionId: string): Promise<boolean>;
+  /** The user's sessions, most recently used first (at most `limit`). */
+  listOf(userId: string, limit: number): Promise<SessionSummary[]>;
+  /** Names the session; false if there is none. */
+  rename(sessionId: string, title: string): Promise<boolean>;
 }

@@ -1,5 +1,5 @@
 import { RelayError } from '@relay/contracts';
-import type { SessionRecord, SessionStore, StoredMessage } from '@relay/session-store';
+import type { SessionRecord, SessionStore, SessionSummary, StoredMessage } from '@relay/session-store';
 
 /**
  * Sessions in maps. Every method yields to the event loop first, so callers see the same interleavings an
@@ -59,6 +59,26 @@ export class InMemorySessionStore implements SessionStore {
     this.history.delete(sessionId);
     this.clientMessages.delete(sessionId);
     this.deleted.add(sessionId);
+    return true;
+  }
+
+  async listOf(userId: string, limit: number): Promise<SessionSummary[]> {
+    await tick();
+    return [...this.sessions.values()]
+      .filter((s) => s.userId === userId)
+      .map((s) => {
+        const last = this.history.get(s.sessionId)?.at(-1);
+        return { sessionId: s.sessionId, createdAt: s.createdAt, updatedAt: last?.createdAt ?? s.createdAt, ...(s.title ? { title: s.title } : {}) };
+      })
+      .sort((a, b) => b.updatedAt.localeCompare(a.updatedAt))
+      .slice(0, limit);
+  }
+
+  async rename(sessionId: string, title: string): Promise<boolean> {
+    await tick();
+    const session = this.sessions.get(sessionId);
+    if (!session) return false;
+    this.sessions.set(sessionId, { ...session, title });
     return true;
   }
 

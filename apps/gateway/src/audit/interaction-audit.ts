@@ -1,12 +1,15 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
 import { AuditLog, type AuditRecord } from '@relay/observability';
 import { INTERACTION_JOURNAL_DIR } from './interaction-audit.tokens';
 import { InteractionJournal, type OpenInteraction } from './interaction-journal';
+import { SHARED_INTERACTIONS, type SharedInteractions } from './shared-interactions.port';
 
 type Ending = Omit<Extract<AuditRecord, { kind: 'interaction' }>, 'kind' | 'sessionId' | 'messageId' | 'correlationId'>;
 
-/** How often the gateway looks for journals of dead gateway processes while it runs. */
+/** How often the gateway looks for journals of dead gateway processes (or, shared, for interactions that never ended). */
 const TAKE_OVER_EVERY_MS = 60_000;
+/** Shared (STORE=postgres): an interaction open this long has lost its answer; any replica records it interrupted. */
+const SHARED_ANSWER_DEADLINE_MS = 10 * 60_000;
 
 /**
  * Every message this gateway accepts ends with exactly one `interaction` entry in the audit trail:
@@ -17,6 +20,11 @@ const TAKE_OVER_EVERY_MS = 60_000;
  *   process on the same data folder, which finds the dead process's journal (InteractionJournal).
  * A message counts as accepted once its journal line is on disk, which happens before it is published; the first
  * ending recorded for it wins and any later one is ignored.
+ *
+ * With a shared store (STORE=postgres) the journal is a table every replica sees (SharedInteractions): any replica
+ * that sees a message end claims it there, and only the one whose claim succeeds records it, so an answer finished
+ * after the accepting gateway died is recorded `answered`, once. A stopping gateway leaves its open messages to the
+ * others; one open longer than 10 minutes is recorded `interrupted` (reason `no-ending`) by whichever replica looks first.
  */
 @Injectable()
 export class InteractionAudit implements OnApplicationBootstrap, OnModuleDestroy {
@@ -29,12 +37,13 @@ export class InteractionAudit implements OnApplicationBootstrap, OnModuleDestroy
   constructor(
     private readonly audit: AuditLog,
     @Inject(INTERACTION_JOURNAL_DIR) journalDir: string,
+    @Optional() @Inject(SHARED_INTERACTIONS) private readonly shared?: SharedInteractions,
   ) {
     this.journal = new InteractionJournal(journalDir);
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.start();
+    if (!this.shared) await this.start();
     await this.takeOverAbandoned();
     this.sweep = setInterval(() => void this.takeOverAbandoned(), TAKE_OVER_EVERY_MS);
     this.sweep.unref();
@@ -42,6 +51,11 @@ export class InteractionAudit implements OnApplicationBootstrap, OnModuleDestroy
 
   /** The message is accepted: durably noted before the caller publishes it. */
   async accepted(interaction: OpenInteraction): Promise<void> {
+    if (this.shared) {
+      await this.shared.open(interaction);
+      this.open.set(interaction.messageId, interaction);
+      return;
+    }
     await this.start();
     this.open.set(interaction.messageId, interaction);
     await this.journal.opened(interaction);
@@ -49,6 +63,11 @@ export class InteractionAudit implements OnApplicationBootstrap, OnModuleDestroy
 
   /** It was not published after all (the queue was full): it never entered the pipeline, so it gets no record. */
   withdrawn(messageId: string): void {
+    if (this.shared) {
+      this.open.delete(messageId);
+      void this.shared.withdraw(messageId).catch((err: Error) => this.logger.error({ msg: 'could not withdraw an interaction', err: err.message }));
+      return;
+    }
     if (this.open.delete(messageId)) this.journal.closed(messageId, this.open.size === 0);
   }
 
@@ -57,8 +76,18 @@ export class InteractionAudit implements OnApplicationBootstrap, OnModuleDestroy
     return this.open.has(messageId);
   }
 
-  /** Records how the message ended, if this gateway owes its record; false when it was not open here. */
-  ended(messageId: string, ending: Ending): boolean {
+  /**
+   * Records how the message ended, if this gateway owes its record; false when it was not open here (shared: when
+   * another replica recorded it first).
+   */
+  async ended(messageId: string, ending: Ending): Promise<boolean> {
+    if (this.shared) {
+      this.open.delete(messageId);
+      const claimed = await this.shared.claim(messageId, ending.outcome);
+      if (!claimed) return false;
+      this.audit.record({ kind: 'interaction', sessionId: claimed.sessionId, messageId, correlationId: claimed.correlationId, ...ending });
+      return true;
+    }
     const interaction = this.open.get(messageId);
     if (!interaction) return false;
     this.open.delete(messageId);
@@ -69,10 +98,23 @@ export class InteractionAudit implements OnApplicationBootstrap, OnModuleDestroy
 
   async onModuleDestroy(): Promise<void> {
     clearInterval(this.sweep);
-    for (const messageId of [...this.open.keys()]) this.ended(messageId, { outcome: 'interrupted', reason: 'gateway-stopped' });
+    if (this.shared) {
+      // The other replicas see these answers end and record them.
+      await this.audit.flush();
+      return;
+    }
+    for (const messageId of [...this.open.keys()]) await this.ended(messageId, { outcome: 'interrupted', reason: 'gateway-stopped' });
     // On disk before the journal goes: with the journal gone, nothing else would write them.
     await this.audit.flush();
     if (this.audit.stats().pending === 0) await this.journal.stop();
+  }
+
+  private async endOverdue(shared: SharedInteractions): Promise<void> {
+    try {
+      for (const messageId of await shared.openSince(SHARED_ANSWER_DEADLINE_MS)) await this.ended(messageId, { outcome: 'interrupted', reason: 'no-ending' });
+    } catch (err) {
+      this.logger.error({ msg: 'could not end overdue interactions', err: (err as Error).message });
+    }
   }
 
   private start(): Promise<void> {
@@ -81,6 +123,7 @@ export class InteractionAudit implements OnApplicationBootstrap, OnModuleDestroy
   }
 
   private async takeOverAbandoned(): Promise<void> {
+    if (this.shared) return this.endOverdue(this.shared);
     try {
       for (const { claimed, open } of await this.journal.takeOverAbandoned()) {
         for (const i of open) {

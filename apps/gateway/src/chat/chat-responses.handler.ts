@@ -2,14 +2,16 @@ import { Controller, Logger } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { ChatResponse, ChatStatusEvent, Delivered, nowMs, ResponseDone, SERVER_EVENTS, stageTiming, TOPICS } from '@relay/contracts';
 import { InteractionAudit } from '../audit/interaction-audit';
+import { CitationGuard } from '../access/citation-guard';
 import { SessionManager } from '../session/session-manager';
 import { ChatGateway } from './chat.gateway';
 import { DeliveryTracker } from './delivery-tracker';
 
 /**
  * Delivers chat.responses to the sockets of their session: the sources as soon as the prompt is built, chunks in
- * seq order and once each, then the done event with the timings of every hop; records the turns in the session's
- * history as they become final.
+ * seq order and once each, then the done event with the timings of every hop; records the turns in the session's history as they become final. With a shared
+ * store every replica records (once, by message id) and may write the audit record (once, by claim), so an answer
+ * whose accepting gateway died is still kept whole.
  */
 @Controller()
 export class ChatResponsesHandler {
@@ -20,6 +22,7 @@ export class ChatResponsesHandler {
     private readonly gateway: ChatGateway,
     private readonly interactions: InteractionAudit,
     private readonly tracker: DeliveryTracker,
+    private readonly citations: CitationGuard,
   ) {}
 
   // Every gateway replica sees every answer and delivers it to the sockets it holds.
@@ -62,7 +65,7 @@ export class ChatResponsesHandler {
       case 'error': {
         // Every gateway tells its own sockets; only the one that accepted the message audits it.
         await this.sessions.finish(sessionId, messageId, { text: '', error: { code: body.code, message: body.message } });
-        this.interactions.ended(messageId, { outcome: `error:${body.code}` });
+        await this.interactions.ended(messageId, { outcome: `error:${body.code}` });
         this.gateway.emitToSession(sessionId, SERVER_EVENTS.error, { sessionId, messageId, code: body.code, message: body.message });
         return;
       }
@@ -79,14 +82,19 @@ export class ChatResponsesHandler {
       totalMs: inFlight ? now - inFlight.acceptedAt : 0,
       ...(body.modelTimings && { model: body.modelTimings }),
     };
+    // Sources the user may read, as of now, within what the message was accepted with.
+    const citations = await this.citations.allowed(body.citations, inFlight?.scope);
+    // A sentence matched to a source the user may no longer read loses its marker with the citation.
+    const kept = new Set(citations.map((c) => c.n));
+    const attributions = body.attributions.filter((a) => kept.has(a.n));
     const event = {
       sessionId,
       messageId,
       text: body.text,
       finishReason: body.finishReason,
-      citations: body.citations,
+      citations,
       grounding: body.grounding,
-      attributions: body.attributions,
+      attributions,
       moderation: body.moderation,
       usage: body.usage,
       model: body.model,
@@ -94,21 +102,14 @@ export class ChatResponsesHandler {
     };
     if (!this.tracker.done(event)) return;
     const details = { moderation: body.moderation, usage: body.usage, model: body.model, timings };
-    await this.sessions.finish(sessionId, messageId, {
-      text: body.text,
-      finishReason: body.finishReason,
-      citations: body.citations,
-      grounding: body.grounding,
-      attributions: body.attributions,
-      details,
-    });
+    await this.sessions.finish(sessionId, messageId, { text: body.text, finishReason: body.finishReason, citations, grounding: body.grounding, attributions, details });
     this.gateway.emitToSession(sessionId, SERVER_EVENTS.done, event);
-    // Only the gateway that accepted the message audits it, once.
-    const owned = this.interactions.ended(messageId, {
+    // Only one gateway audits it, once: the one that accepted it, or (shared store) the first to claim it.
+    const owned = await this.interactions.ended(messageId, {
       outcome: 'answered',
       finishReason: body.finishReason,
       completionTokens: body.usage.completionTokens,
-      citedDocuments: body.citations.filter((c) => c.cited).map((c) => c.documentId),
+      citedDocuments: citations.filter((c) => c.cited).map((c) => c.documentId),
       totalMs: Math.round(timings.totalMs),
     });
     if (!owned) return;

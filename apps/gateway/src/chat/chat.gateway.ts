@@ -30,14 +30,21 @@ import { SessionManager } from '../session/session-manager';
 import { PLAIN_SECURITY_HEADERS } from '@relay/runtime';
 import type { IncomingMessage } from 'node:http';
 import { AllowedHosts } from '../http/allowed-hosts';
+import { AllowedOrigins } from '../http/allowed-origins';
 import { HOST_NOT_ALLOWED_MESSAGE } from '../http/host-check.middleware';
 import { RateLimits } from '../rate-limit/rate-limits';
+import { AccessAudit } from '../audit/access-audit';
+import { Authenticator, type AuthenticatedPrincipal } from '../auth/authenticator';
+import { type Credentials, credentialsFrom } from '../auth/credentials';
 import { DeliveryTracker } from './delivery-tracker';
-import { parsePayload, toErrorAck } from './socket-errors';
+import { AUDITED_REFUSALS, parsePayload, toErrorAck } from './socket-errors';
 
 interface SocketData {
-  /** The session the handshake token owns. */
+  /** Without sign-in: the session the handshake token owns. */
   sessionId: string;
+  /** With sign-in: who connected, and the credentials checked again at every event (a sign-out holds at once). */
+  principal?: AuthenticatedPrincipal;
+  credentials?: Credentials;
   /** The client address its requests are counted under. */
   client: string;
 }
@@ -49,9 +56,11 @@ type AckFn<T extends object = object> = ((res: Ack<T>) => void) | undefined;
 export const sessionRoom = (sessionId: string) => `session:${sessionId}`;
 
 /**
- * The chat protocol over Socket.IO (docs/protocol.md). The handshake must carry a session token; each socket
- * joins its session's room, so an answer reaches every tab of that session. Every event is answered: an ack when
- * the client asked for one, otherwise chat:error for failures.
+ * The chat protocol over Socket.IO (docs/protocol.md). Without sign-in the handshake must carry a session token and
+ * the socket joins that session's room; with sign-in it must carry the user's sign-in cookie or a bearer token, and
+ * the socket joins the room of each of the user's chats it names (in the handshake's `auth.sessionId`, or in any
+ * event), so an answer reaches every tab of that chat. Every event is answered: an ack when the client asked for
+ * one, otherwise chat:error for failures.
  */
 // No CORS: only Relay's own page (same origin) and non-browser clients connect; see allowRequest below.
 @WebSocketGateway({ namespace: CHAT_NAMESPACE, maxHttpBufferSize: 1_000_000 })
@@ -64,6 +73,9 @@ export class ChatGateway implements OnGatewayInit<ChatNamespace>, OnGatewayConne
     private readonly tracker: DeliveryTracker,
     private readonly limits: RateLimits,
     private readonly hosts: AllowedHosts,
+    private readonly origins: AllowedOrigins,
+    private readonly authenticator: Authenticator,
+    private readonly audit: AccessAudit,
   ) {}
 
   afterInit(namespace: ChatNamespace): void {
@@ -73,27 +85,48 @@ export class ChatGateway implements OnGatewayInit<ChatNamespace>, OnGatewayConne
     engine.opts.allowRequest = (req: IncomingMessage, answer: (message: string | null | undefined, allowed: boolean) => void) => {
       if (!this.hosts.allowsHost(req.headers.host)) return answer(`HOST_NOT_ALLOWED: ${HOST_NOT_ALLOWED_MESSAGE}`, false);
       const origin = req.headers.origin;
-      if (origin !== undefined && !this.hosts.allowsOrigin(origin)) return answer('CROSS_SITE_REQUEST: connections from pages of other sites are refused.', false);
+      if (!this.origins.allows(origin, req.headers.host)) {
+        this.audit.record({ event: 'socket-handshake', outcome: 'refused', code: 'CROSS_SITE_REQUEST', reason: 'origin-not-allowed', target: String(origin).slice(0, 200) });
+        return answer('CROSS_SITE_REQUEST: connections from pages of other sites are refused.', false);
+      }
       answer(null, true);
     };
     engine.on('headers', (headers: Record<string, string>) => Object.assign(headers, PLAIN_SECURITY_HEADERS));
 
     // Refuse a missing or bad token in the handshake: the client sees connect_error, never a half-open socket.
     namespace.use((socket, next) => {
-      try {
+      void (async () => {
         socket.data.client = this.limits.clientOf(socket.handshake.address, socket.handshake.headers['x-forwarded-for']);
         this.limits.request(socket.data.client);
-        socket.data.sessionId = this.sessions.authenticate(socket.handshake.auth?.token);
-        next();
-      } catch (err) {
-        const code = err instanceof RelayError ? err.code : 'UNAUTHORIZED';
-        next(Object.assign(new Error((err as Error).message), { data: { code } }));
-      }
+        if (!this.authenticator.signInRequired) {
+          socket.data.sessionId = this.sessions.authenticate(socket.handshake.auth?.token);
+          return;
+        }
+        const credentials = credentialsFrom(socket.handshake.headers, socket.handshake.auth?.token);
+        const principal = await this.authenticator.authenticate(credentials);
+        if (!principal) throw new RelayError('UNAUTHORIZED', 'Sign in first (the sign-in cookie, or auth: { token }).', { reason: 'no-credentials' });
+        socket.data.principal = principal;
+        socket.data.credentials = credentials;
+        const sessionId: unknown = socket.handshake.auth?.sessionId;
+        if (sessionId !== undefined) {
+          if (typeof sessionId !== 'string' || sessionId.length > 100) throw new RelayError('INVALID_PAYLOAD', 'auth.sessionId must be a chat id.');
+          await this.sessions.authorizeUser(principal.userId, sessionId);
+          socket.data.sessionId = sessionId;
+        }
+      })().then(
+        () => next(),
+        (err: unknown) => {
+          const code = err instanceof RelayError ? err.code : 'UNAUTHORIZED';
+          const reason = err instanceof RelayError ? String(err.details.reason ?? err.message) : String(err);
+          this.audit.record({ event: 'socket-handshake', outcome: 'refused', code, reason, userId: socket.data.principal?.userId, client: socket.data.client });
+          next(Object.assign(new Error(err instanceof RelayError ? err.message : 'Not allowed.'), { data: { code } }));
+        },
+      );
     });
   }
 
   handleConnection(socket: ChatSocket): void {
-    void socket.join(sessionRoom(socket.data.sessionId));
+    if (socket.data.sessionId) void socket.join(sessionRoom(socket.data.sessionId));
   }
 
   /** Sends an event to every socket of a session on this gateway. */
@@ -103,33 +136,41 @@ export class ChatGateway implements OnGatewayInit<ChatNamespace>, OnGatewayConne
 
   @SubscribeMessage(CLIENT_EVENTS.send)
   async send(@ConnectedSocket() socket: ChatSocket, @MessageBody() body: unknown, @AckParam() ack: AckFn<{ messageId: string }>): Promise<void> {
-    const response = await this.answer(socket, ack, async (correlationId) => {
-      // Per session, not per socket: a session's sockets share one allowance.
-      this.limits.chatSend(socket.data.sessionId);
+    const response = await this.answer(socket, ack, async (correlationId, principal) => {
       const payload = parsePayload(chatSendSchema, body);
-      await this.sessions.authorize(socket.data.sessionId, payload.sessionId);
-      return this.sessions.send(payload.sessionId, payload.clientMessageId, payload.text, correlationId, { collectionIds: payload.collectionIds });
-    });
+      await this.authorize(socket, principal, payload.sessionId);
+      // Per session, not per socket: a session's sockets share one allowance.
+      this.limits.chatSend(payload.sessionId);
+      return this.sessions.send(payload.sessionId, payload.clientMessageId, payload.text, correlationId, principal, { collectionIds: payload.collectionIds });
+    }, CLIENT_EVENTS.send);
     // The ack has gone out: the message's chunks, held back until now, may flow.
     if (response.ok) this.sessions.acknowledged(response.messageId);
   }
 
   @SubscribeMessage(CLIENT_EVENTS.cancel)
   async cancel(@ConnectedSocket() socket: ChatSocket, @MessageBody() body: unknown, @AckParam() ack: AckFn): Promise<void> {
-    await this.answer(socket, ack, async (correlationId) => {
-      const { messageId } = parsePayload(chatCancelSchema, body);
-      await this.sessions.cancel(socket.data.sessionId, messageId, correlationId);
+    await this.answer(socket, ack, async (correlationId, principal) => {
+      const { messageId, sessionId } = parsePayload(chatCancelSchema, body);
+      if (!principal) {
+        await this.sessions.cancel(socket.data.sessionId, messageId, correlationId);
+        return {};
+      }
+      // The chat it names, or the one this gateway has the message in flight for; the user's own either way.
+      const owner = sessionId ?? this.sessions.sessionOfInFlight(messageId);
+      if (!owner) throw new RelayError('UNKNOWN_MESSAGE', 'No such message in this session.');
+      await this.authorize(socket, principal, owner);
+      await this.sessions.cancel(owner, messageId, correlationId);
       return {};
-    });
+    }, CLIENT_EVENTS.cancel);
   }
 
   @SubscribeMessage(CLIENT_EVENTS.history)
   async history(@ConnectedSocket() socket: ChatSocket, @MessageBody() body: unknown, @AckParam() ack: AckFn<{ messages: HistoryMessage[] }>): Promise<void> {
-    await this.answer(socket, ack, async () => {
+    await this.answer(socket, ack, async (_correlationId, principal) => {
       const { sessionId } = parsePayload(chatHistoryRequestSchema, body);
-      await this.sessions.authorize(socket.data.sessionId, sessionId);
+      await this.authorize(socket, principal, sessionId);
       return { messages: await this.sessions.history(sessionId) };
-    });
+    }, CLIENT_EVENTS.history);
   }
 
   /**
@@ -143,9 +184,9 @@ export class ChatGateway implements OnGatewayInit<ChatNamespace>, OnGatewayConne
     @MessageBody() body: unknown,
     @AckParam() ack: AckFn<{ replayed: number; state: 'streaming' | 'done' | 'unknown' }>,
   ): Promise<void> {
-    await this.answer(socket, ack, async () => {
+    await this.answer(socket, ack, async (_correlationId, principal) => {
       const { sessionId, messageId, fromSeq } = parsePayload(chatResumeSchema, body);
-      await this.sessions.authorize(socket.data.sessionId, sessionId);
+      await this.authorize(socket, principal, sessionId);
       const replay = this.tracker.replay(messageId, fromSeq);
       // Never replay another session's answer, whatever message id is asked for.
       if (!replay || replay.sessionId !== sessionId) return { replayed: 0, state: 'unknown' as const };
@@ -154,25 +195,69 @@ export class ChatGateway implements OnGatewayInit<ChatNamespace>, OnGatewayConne
       for (const chunk of replay.chunks) socket.emit(SERVER_EVENTS.chunk, chunk);
       if (replay.done) socket.emit(SERVER_EVENTS.done, replay.done);
       return { replayed: replay.chunks.length, state: replay.done ? ('done' as const) : ('streaming' as const) };
-    });
+    }, CLIENT_EVENTS.resume);
+  }
+
+  /**
+   * The caller may use this chat: without sign-in, its token owns it; with sign-in, its user owns it (another
+   * user's chat is UNKNOWN_SESSION, exactly like one that does not exist). The socket then receives its answers.
+   */
+  private async authorize(socket: ChatSocket, principal: AuthenticatedPrincipal | undefined, sessionId: string): Promise<void> {
+    if (!principal) return this.sessions.authorize(socket.data.sessionId, sessionId);
+    await this.sessions.authorizeUser(principal.userId, sessionId);
+    if (!socket.rooms.has(sessionRoom(sessionId))) await socket.join(sessionRoom(sessionId));
+  }
+
+  /** With sign-in: the socket's sign-in, checked again now (signed out, expired or disabled since the handshake: refused). */
+  private async currentPrincipal(socket: ChatSocket): Promise<AuthenticatedPrincipal | undefined> {
+    const { principal, credentials } = socket.data;
+    if (!principal || !credentials) return undefined;
+    if (principal.expiresAt !== undefined && principal.expiresAt <= Date.now()) {
+      throw new RelayError('UNAUTHORIZED', 'Your sign-in has expired; sign in again.', { reason: 'expired-during-connection' });
+    }
+    // A JWT was verified at the handshake and is good until it expires; a sign-in session is looked up again.
+    if (!principal.signInSessionHash) return principal;
+    const now = await this.authenticator.authenticate(credentials);
+    if (!now) throw new RelayError('UNAUTHORIZED', 'Sign in first.');
+    socket.data.principal = now;
+    return now;
   }
 
   /** Runs one client request under a fresh correlation id and always answers it. */
-  private answer<T extends object>(socket: ChatSocket, ack: AckFn<T>, work: (correlationId: string) => Promise<T>): Promise<Ack<T>> {
+  private answer<T extends object>(
+    socket: ChatSocket,
+    ack: AckFn<T>,
+    work: (correlationId: string, principal: AuthenticatedPrincipal | undefined) => Promise<T>,
+    event: string,
+  ): Promise<Ack<T>> {
     const correlationId = randomUUID();
-    return CorrelationContext.run({ correlationId, sessionId: socket.data.sessionId }, async (): Promise<Ack<T>> => {
+    return CorrelationContext.run({ correlationId, sessionId: socket.data.sessionId ?? '' }, async (): Promise<Ack<T>> => {
       let response: Ack<T>;
+      let signedOut = false;
       try {
         // Every event counts against its client address's limit, before anything else is looked at.
         this.limits.request(socket.data.client);
-        response = { ok: true, ...(await work(correlationId)) };
+        let principal: AuthenticatedPrincipal | undefined;
+        try {
+          principal = await this.currentPrincipal(socket);
+        } catch (err) {
+          signedOut = true;
+          throw err;
+        }
+        response = { ok: true, ...(await work(correlationId, principal)) };
       } catch (err) {
         const refusal = toErrorAck(err);
         this.logger.warn({ msg: 'request refused', code: refusal.error.code });
-        if (typeof ack !== 'function') socket.emit(SERVER_EVENTS.error, { sessionId: socket.data.sessionId, messageId: null, ...refusal.error });
+        if (AUDITED_REFUSALS.has(refusal.error.code)) {
+          const reason = err instanceof RelayError ? String(err.details.reason ?? err.message) : undefined;
+          this.audit.record({ event: 'socket', outcome: 'refused', code: refusal.error.code, reason, userId: socket.data.principal?.userId, client: socket.data.client, target: event });
+        }
+        if (typeof ack !== 'function') socket.emit(SERVER_EVENTS.error, { sessionId: socket.data.sessionId ?? '', messageId: null, ...refusal.error });
         response = refusal;
       }
       if (typeof ack === 'function') ack(response);
+      // Signed out (or expired) since the handshake: this socket is done.
+      if (signedOut) socket.disconnect(true);
       return response;
     });
   }

@@ -26,14 +26,15 @@ export class DeadLetterHandler {
     const stage = record.headers[DEAD_LETTER_HEADERS.stage] ?? 'unknown';
     this.logger.warn({ msg: 'dead letter', stage, topic: record.headers[DEAD_LETTER_HEADERS.topic], reason: record.headers[DEAD_LETTER_HEADERS.reason], ...ids });
     if (!ids.messageId || !ids.sessionId) return;
-    // Only the gateway that accepted the message tells its client, once.
-    if (!this.sessions.inFlightMessage(ids.messageId)) return;
+    // Without a shared store only the gateway that accepted the message records and tells it; with one, every
+    // replica tells its own sockets and the history and audit keep it once.
+    if (!this.sessions.inFlightMessage(ids.messageId) && !this.sessions.recordsEveryAnswer) return;
     const error = {
       code: 'PIPELINE_FAILED' as const,
       message: `Your message could not be processed (the ${stage} stage failed). It has been kept for an operator; please try again.`,
     };
     await this.sessions.finish(ids.sessionId, ids.messageId, { text: '', error });
-    this.interactions.ended(ids.messageId, { outcome: `dead-lettered:${stage}` });
+    await this.interactions.ended(ids.messageId, { outcome: `dead-lettered:${stage}` });
     this.gateway.emitToSession(ids.sessionId, SERVER_EVENTS.error, { sessionId: ids.sessionId, messageId: ids.messageId, ...error });
   }
 }

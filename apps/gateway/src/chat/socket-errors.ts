@@ -4,6 +4,9 @@ import type { ZodType } from 'zod';
 
 const logger = new Logger('ChatGateway');
 
+/** Refusals that go to the audit trail (besides the interaction records): who tried what they may not. */
+export const AUDITED_REFUSALS: ReadonlySet<string> = new Set(['UNAUTHORIZED', 'FORBIDDEN', 'CROSS_SITE_REQUEST', 'UNKNOWN_SESSION', 'UNKNOWN_MESSAGE', 'NOT_FOUND', 'RATE_LIMITED']);
+
 /** Any failure as the error half of an ack: RelayErrors keep their code, anything else is INTERNAL (and logged). */
 export function toErrorAck(err: unknown): Ack & { ok: false } {
   if (err instanceof RelayError) {

@@ -73,6 +73,11 @@ export class DocumentsService {
     return doc;
   }
 
+  /** The collection of the document uploaded from this source, if there is one. */
+  async collectionOfSource(source: string): Promise<string | undefined> {
+    return (await this.registry.get(documentIdFor(source)))?.collectionId;
+  }
+
   async ingest(input: DocumentInput, correlationId: string = randomUUID()): Promise<IngestOutcome> {
     const source = normalizeSource(input.source);
     // Checked here, before publishing: a record docs.ingest's schema refuses would go to the dead-letter topic and

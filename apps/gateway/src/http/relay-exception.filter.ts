@@ -1,6 +1,9 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger, Optional } from '@nestjs/common';
 import { ErrorCode, RelayError } from '@relay/contracts';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
+import { AccessAudit } from '../audit/access-audit';
+import { principalOf } from '../auth/request-principal';
+import { AUDITED_REFUSALS } from '../chat/socket-errors';
 import { Observable, throwError } from 'rxjs';
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
@@ -37,11 +40,28 @@ export function writeRelayError(res: Response, err: RelayError): void {
 export class RelayExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('Http');
 
+  constructor(@Optional() private readonly audit?: AccessAudit) {}
+
   catch(exception: unknown, host: ArgumentsHost): Observable<never> | void {
     // Registered app-wide, so it also sees message handlers' errors: those belong to the transport (retry, dead letter).
     if (host.getType() !== 'http') return throwError(() => exception);
     const res = host.switchToHttp().getResponse<Response>();
-    if (exception instanceof RelayError) return writeRelayError(res, exception);
+    if (exception instanceof RelayError) {
+      // Refusals of who may do what go to the audit trail: who tried, what, and why it was refused.
+      if (this.audit && AUDITED_REFUSALS.has(exception.code)) {
+        const req = host.switchToHttp().getRequest<Request>();
+        this.audit.record({
+          event: 'request',
+          outcome: 'refused',
+          code: exception.code,
+          reason: String(exception.details.reason ?? exception.message),
+          userId: principalOf(req)?.userId,
+          client: req.socket?.remoteAddress,
+          target: `${req.method} ${req.originalUrl.split('?')[0]}`,
+        });
+      }
+      return writeRelayError(res, exception);
+    }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const code: ErrorCode = status === 404 ? 'NOT_FOUND' : status < 500 ? 'INVALID_PAYLOAD' : 'INTERNAL';

@@ -230,9 +230,9 @@ describe('SessionManager', () => {
     it('narrows the scope to the collections the client asked for, silently dropping those the user may not read', async () => {
       const { manager, publisher, sessionId, grants } = await setup();
       grants.grants['user-1'] = ['default', 'team-a'];
-      await manager.send(sessionId, 'c1', 'only a', 'corr-1', { collectionIds: ['team-a', 'secret'] });
-      await manager.send(sessionId, 'c2', 'nothing', 'corr-2', { collectionIds: [] });
-      await manager.send(sessionId, 'c3', 'not mine', 'corr-3', { collectionIds: ['secret'] });
+      await manager.send(sessionId, 'c1', 'only a', 'corr-1', undefined, { collectionIds: ['team-a', 'secret'] });
+      await manager.send(sessionId, 'c2', 'nothing', 'corr-2', undefined, { collectionIds: [] });
+      await manager.send(sessionId, 'c3', 'not mine', 'corr-3', undefined, { collectionIds: ['secret'] });
 
       expect(queryOf(publisher, 0).scope.collectionIds).toEqual(['team-a']);
       expect(queryOf(publisher, 1).scope.collectionIds).toEqual([]);
@@ -374,7 +374,7 @@ describe('SessionManager', () => {
       await manager.deleteSession(sessionId, 'corr-delete');
 
       expect(interactions.isOpen(messageId)).toBe(false);
-      expect(interactions.ended(messageId, { outcome: 'answered' })).toBe(false); // a late answer records nothing more
+      expect(await interactions.ended(messageId, { outcome: 'answered' })).toBe(false); // a late answer records nothing more
     });
 
     it('keeps the details and errors of answers in the history', async () => {

@@ -1,26 +1,37 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import {
   createEnvelope,
   HistoryMessage,
   HistoryTurn,
   nowMs,
   RelayError,
+  type RetrievalScope,
   TOPICS,
 } from '@relay/contracts';
-import { SESSION_STORE, SessionRecord, SessionStore, StoredMessage } from '@relay/session-store';
+import { SESSION_STORE, SessionRecord, SessionStore, SessionSummary, StoredMessage } from '@relay/session-store';
 import { TopicPublisher } from '@relay/transport';
 import { randomUUID } from 'node:crypto';
-import type { Principal } from '../access/retrieval-scope.port';
+import type { Principal as ScopePrincipal } from '../access/retrieval-scope.port';
 import { RetrievalScopeService } from '../access/retrieval-scope.service';
 import { InteractionAudit } from '../audit/interaction-audit';
+import type { Principal } from '../auth/principal';
+import { USAGE_LEDGER, type UsageLedger } from '../fair-use/usage-ledger.port';
 import { GATEWAY_CONFIG, GatewayConfig } from '../gateway.config';
 import { SessionTokens } from './session-tokens';
+
+/** True when the session store is shared by every gateway replica (STORE=postgres): each of them records turns. */
+export const SHARED_SESSION_STORE = Symbol('SHARED_SESSION_STORE');
+
+/** The most chats GET /api/sessions lists. */
+export const MAX_LISTED_SESSIONS = 500;
 
 /** A message accepted by this gateway whose answer is still coming. */
 export interface InFlightMessage {
   sessionId: string;
   clientMessageId: string;
   acceptedAt: number;
+  /** What the message may be answered from (its citations are kept within it). */
+  scope?: RetrievalScope;
   /** The next chunk seq to deliver; lower ones were delivered already (duplicates are dropped). */
   nextSeq: number;
   firstChunkAt?: number;
@@ -41,9 +52,14 @@ export interface SendOptions {
 }
 
 /**
- * Owns sessions and their history: creates sessions and their tokens, accepts a user's message (once per client
- * message id) and publishes it to chat.queries with the recent history and the retrieval scope of its user, and
- * records each turn as the answer comes back.
+ * Owns sessions and their history: creates sessions (and, without sign-in, their tokens), decides who may open one,
+ * accepts a user's message (once per client message id, within the user's limits) and publishes it to chat.queries
+ * with the recent history and the retrieval scope of its user (the collections they may read, less documents
+ * being deleted), and records each turn as the answer comes back.
+ *
+ * Who owns a chat: without sign-in (AUTH_MODE=anonymous) its token, `v1.<sessionId>.<hmac>`, as before; with sign-in
+ * its user, the `userId` it was created by (a chat id alone opens nothing, and there is no token). The userId that
+ * reaches the pipeline is the session's, which with sign-in is the authenticated one.
  */
 @Injectable()
 export class SessionManager {
@@ -58,14 +74,34 @@ export class SessionManager {
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     private readonly interactions: InteractionAudit,
     private readonly scopes: RetrievalScopeService,
+    @Optional() @Inject(USAGE_LEDGER) private readonly usage?: UsageLedger,
+    @Optional() @Inject(SHARED_SESSION_STORE) private readonly sharedStore = false,
   ) {
     this.tokens = new SessionTokens(config.AUTH_SECRET);
   }
 
-  async createSession(userId: string): Promise<{ sessionId: string; token: string }> {
+  /** A new chat: without sign-in, with the token that opens it; with sign-in, owned by the user (`owner: 'user'`). */
+  async createSession(userId: string, options: { owner: 'token' | 'user' } = { owner: 'token' }): Promise<{ sessionId: string; token?: string; createdAt: string }> {
     const sessionId = randomUUID();
-    await this.store.create({ sessionId, userId, createdAt: new Date().toISOString() });
-    return { sessionId, token: this.tokens.issue(sessionId) };
+    const createdAt = new Date().toISOString();
+    await this.store.create({ sessionId, userId, createdAt });
+    return options.owner === 'user' ? { sessionId, createdAt } : { sessionId, token: this.tokens.issue(sessionId), createdAt };
+  }
+
+  /** The signed-in user's chats, most recently used first. */
+  list(userId: string): Promise<SessionSummary[]> {
+    return this.store.listOf(userId, MAX_LISTED_SESSIONS);
+  }
+
+  /** Checks that the user owns the session; UNKNOWN_SESSION (the same as for a session that does not exist) if not. */
+  async authorizeUser(userId: string, sessionId: string): Promise<SessionRecord> {
+    const session = await this.store.get(sessionId);
+    if (!session || session.userId !== userId) throw new RelayError('UNKNOWN_SESSION', 'No such session.', { reason: session ? 'another-users-session' : 'no-such-session' });
+    return session;
+  }
+
+  async rename(sessionId: string, title: string): Promise<void> {
+    if (!(await this.store.rename(sessionId, title))) throw new RelayError('UNKNOWN_SESSION', 'No such session.');
   }
 
   /** The session a bearer token owns, or UNAUTHORIZED. */
@@ -82,7 +118,11 @@ export class SessionManager {
     }
   }
 
-  async send(sessionId: string, clientMessageId: string, text: string, correlationId: string, options: SendOptions = {}): Promise<{ messageId: string }> {
+  /**
+   * `asker`: the signed-in user sending (their limits apply and their grants scope retrieval); none without sign-in.
+   * `options.collectionIds`: the collections the client asked to search (of those the user may read).
+   */
+  async send(sessionId: string, clientMessageId: string, text: string, correlationId: string, asker?: Principal, options: SendOptions = {}): Promise<{ messageId: string }> {
     if (text.trim() === '') throw new RelayError('EMPTY_MESSAGE', 'The message is empty.');
     if (text.length > this.config.MAX_MESSAGE_CHARS) {
       throw new RelayError('MESSAGE_TOO_LONG', `The message is longer than ${this.config.MAX_MESSAGE_CHARS} characters.`, {
@@ -94,7 +134,7 @@ export class SessionManager {
     if (pending) return { messageId: await pending };
 
     // Registered before the first await, so a concurrent re-send joins this one instead of publishing again.
-    const accepted = this.findOrAccept(sessionId, clientMessageId, text, correlationId, options);
+    const accepted = this.findOrAccept(sessionId, clientMessageId, text, correlationId, asker, options);
     this.accepting.set(key, accepted);
     try {
       return { messageId: await accepted };
@@ -113,10 +153,16 @@ export class SessionManager {
       if (message.sessionId !== sessionId) continue;
       this.inFlight.delete(messageId);
       // Nothing of its answer will be delivered or kept from now on: this is how it ends.
-      this.interactions.ended(messageId, { outcome: 'session-deleted' });
+      await this.interactions.ended(messageId, { outcome: 'session-deleted' });
+      await this.usage?.settle(messageId, 0);
       await this.publisher.publish(TOPICS.control, createEnvelope({ sessionId, messageId, correlationId, payload: { type: 'cancel' } }));
     }
     if (!(await this.store.delete(sessionId))) throw new RelayError('UNKNOWN_SESSION', 'No such session for this token.');
+  }
+
+  /** The session of a message this gateway has in flight (a cancel names only the message). */
+  sessionOfInFlight(messageId: string): string | undefined {
+    return this.inFlight.get(messageId)?.sessionId;
   }
 
   /** True when the message was in flight and a cancel was published; false when it had already finished. */
@@ -131,6 +177,11 @@ export class SessionManager {
     return false;
   }
 
+  /** With a shared store every replica records every answer (not only the one that accepted it). */
+  get recordsEveryAnswer(): boolean {
+    return this.sharedStore;
+  }
+
   inFlightMessage(messageId: string): InFlightMessage | undefined {
     return this.inFlight.get(messageId);
   }
@@ -142,29 +193,33 @@ export class SessionManager {
 
   /** The pre-processor accepted the message: keep the user's turn as the pipeline saw it (masked if it was). */
   async recordUserTurn(sessionId: string, messageId: string, text: string, createdAt: string): Promise<void> {
-    // Every gateway replica sees every response; the one that accepted the message keeps its history.
+    // Every gateway replica sees every response. With a shared store every one of them records the turn (appends
+    // are idempotent by message id), so the history is whole even if the gateway that accepted it dies; with files,
+    // the one that accepted the message keeps its history.
     const message = this.inFlight.get(messageId);
-    if (!message || message.userRecorded) return;
-    message.userRecorded = true;
+    if (!this.sharedStore && (!message || message.userRecorded)) return;
+    if (message) message.userRecorded = true;
     await this.store.appendMessage(sessionId, { messageId, role: 'user', text, createdAt });
   }
 
-  /** The answer is complete (or cancelled, or failed): keep it and stop tracking the message. */
+  /** The answer is complete (or cancelled, or failed): keep it and stop tracking the message (and free its place in the user's limits). */
   async finish(sessionId: string, messageId: string, answer?: Omit<StoredMessage, 'messageId' | 'role' | 'createdAt'>): Promise<void> {
-    if (!this.inFlight.delete(messageId)) return;
+    const wasInFlight = this.inFlight.delete(messageId);
+    await this.usage?.settle(messageId, answer?.details?.usage.completionTokens ?? 0);
+    if (!wasInFlight && !this.sharedStore) return;
     if (answer) await this.store.appendMessage(sessionId, { messageId, role: 'assistant', createdAt: new Date().toISOString(), ...answer });
   }
 
-  private async findOrAccept(sessionId: string, clientMessageId: string, text: string, correlationId: string, options: SendOptions): Promise<string> {
+  private async findOrAccept(sessionId: string, clientMessageId: string, text: string, correlationId: string, asker: Principal | undefined, options: SendOptions): Promise<string> {
     // First, because the store rejects a lookup in a session that does not exist (deleted since authorize, perhaps
     // through another gateway replica) with a plain error, not UNKNOWN_SESSION.
     const session = await this.store.get(sessionId);
     if (!session) throw new RelayError('UNKNOWN_SESSION', 'No such session for this token.');
     const known = await this.store.findClientMessage(sessionId, clientMessageId);
-    return known ?? this.accept(session, clientMessageId, text, correlationId, options);
+    return known ?? this.accept(session, clientMessageId, text, correlationId, asker, options);
   }
 
-  private async accept(session: SessionRecord, clientMessageId: string, text: string, correlationId: string, options: SendOptions): Promise<string> {
+  private async accept(session: SessionRecord, clientMessageId: string, text: string, correlationId: string, asker: Principal | undefined, options: SendOptions): Promise<string> {
     const { sessionId } = session;
     const turns = (await this.store.messages(sessionId)).filter((m) => m.text !== '');
     // Not slice(-n): slice(-0) would keep every turn when HISTORY_MAX_TURNS is 0.
@@ -172,15 +227,17 @@ export class SessionManager {
       .slice(Math.max(0, turns.length - this.config.HISTORY_MAX_TURNS))
       .map((m): HistoryTurn => ({ role: m.role, text: m.text }));
     // What the user may read now: a grant revoked or a document deleted before this line is not searched for it.
-    const scope = await this.scopes.forMessage(principalOf(session), options.collectionIds);
+    const scope = await this.scopes.forMessage(asker ?? principalOf(session), options.collectionIds);
     const envelope = createEnvelope({ sessionId, correlationId, payload: { userId: session.userId, clientMessageId, text, history, scope } });
     const messageId = envelope.messageId;
+    // Within the user's limits (across replicas with a shared store), or RATE_LIMITED and nothing accepted.
+    if (asker) await this.usage?.admit(asker.userId, messageId, this.limits());
     let markAcknowledged!: () => void;
     const acknowledged = new Promise<void>((resolve) => {
       markAcknowledged = resolve;
       setTimeout(resolve, ACK_WAIT_MS).unref();
     });
-    this.inFlight.set(messageId, { sessionId, clientMessageId, acceptedAt: nowMs(), nextSeq: 0, acknowledged, markAcknowledged });
+    this.inFlight.set(messageId, { sessionId, clientMessageId, acceptedAt: nowMs(), nextSeq: 0, acknowledged, markAcknowledged, scope });
     try {
       // On disk before it is published: whatever happens to this gateway, the message will get its audit record.
       await this.interactions.accepted({ messageId, sessionId, correlationId });
@@ -189,15 +246,20 @@ export class SessionManager {
     } catch (err) {
       this.inFlight.delete(messageId);
       this.interactions.withdrawn(messageId);
+      await this.usage?.settle(messageId, 0);
       throw err;
     }
     await this.store.rememberClientMessage(sessionId, clientMessageId, messageId);
     return messageId;
   }
+
+  private limits() {
+    return { messagesPerMin: this.config.USER_MESSAGES_PER_MIN, answersInFlight: this.config.USER_ANSWERS_IN_FLIGHT, tokensPerDay: this.config.USER_TOKENS_PER_DAY };
+  }
 }
 
-/** Who asks in a session. Until users sign in, a session's user id is a label with no roles or groups. */
-function principalOf(session: SessionRecord): Principal {
+/** Who asks in a session without sign-in: its user id is a label with no roles or groups. */
+function principalOf(session: SessionRecord): ScopePrincipal {
   return { userId: session.userId, roles: [], groups: [] };
 }
 

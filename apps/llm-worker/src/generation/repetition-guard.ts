@@ -142,11 +142,12 @@ export class RepetitionGuard {
   }
 }
 
-const ENDED = /(?:[.!?…]["'”’)\]]*(?:\s*\[\d{1,3}\])*[ \t]+|\n\s*)$/;
+// Linear on any text (the security suite checks every regex): no two quantifiers can take the same whitespace.
+const ENDED = /(?:[.!?…]["'”’)\]]*(?:[ \t]*\[\d{1,3}\])*[ \t]+|\n[^\S\n]*)$/;
 
 // Words as the guard compares them: lower-case letters and digits; citation markers and list numbering ignored.
 const MARKERS = /\[\d{1,3}\]/g;
-const LIST_PREFIX = /^\s*(?:[-*+•]|\d+[.)])\s+/gm;
+const LIST_PREFIX = /^[ \t]*(?:[-*+•]|\d+[.)])[ \t]+/gm;
 const WORD = /[\p{L}\p{N}]+/gu;
 
 function words(text: string): string[] {

@@ -1,6 +1,7 @@
 // The one file, not the package index: the index would bring zod and every schema into the page's bundle.
 import { SAME_ORIGIN_HEADER } from '../../../../libs/contracts/src/http-headers';
 import { ApiError, readJson, request } from './api-error';
+import { csrfHeaders } from './auth-api';
 
 /** A knowledge-base document as GET /api/documents lists it. */
 export interface DocumentInfo {
@@ -24,7 +25,11 @@ export interface UploadResult {
  * Headers of every write: the documents token when the user gave one, and always X-Relay-Request, which tells the
  * gateway the write comes from its own page (another site's page cannot send it without a CORS preflight).
  */
-const writeHeaders = (token: string): Record<string, string> => ({ [SAME_ORIGIN_HEADER]: '1', ...(token ? { authorization: `Bearer ${token}` } : {}) });
+// Signed in: the cookie and its CSRF token are the credential, never the documents token.
+const writeHeaders = (token: string): Record<string, string> => {
+  const csrf = csrfHeaders();
+  return { [SAME_ORIGIN_HEADER]: '1', ...csrf, ...(token && !Object.keys(csrf).length ? { authorization: `Bearer ${token}` } : {}) };
+};
 
 /** The REST side of documents (docs/protocol.md, "Documents over REST"). */
 export const documentsApi = {

@@ -1,6 +1,9 @@
 import { Store } from './store';
 
-/** A chat is a Relay session this browser created: its id and the token that owns it (the server has no list). */
+/**
+ * A chat is a Relay session: without sign-in, one this browser created, with the token that owns it (the server has
+ * no list); with sign-in, one of the user's chats as the server lists them (token '': the sign-in cookie opens it).
+ */
 export interface ChatEntry {
   sessionId: string;
   token: string;
@@ -19,13 +22,33 @@ export interface ChatListState {
 const KEY = 'relay.chats.v1';
 export const UNTITLED = 'New chat';
 
-/** The chats kept in localStorage, most recently used first, so they survive reloads. */
+/** Where a signed-in user's list is cached in this browser (the server holds the real one). */
+export const userListKey = (userId: string) => `${KEY}:user:${userId}`;
+
+/**
+ * The chats, most recently used first. Without sign-in they live in localStorage only; with sign-in the server's
+ * list is the truth (`replaceFromServer`) and localStorage only caches it for a quick first paint.
+ */
 export class ChatList {
   /** What components subscribe to. */
   readonly store: Store<ChatListState>;
 
-  constructor(private readonly storage: Pick<Storage, 'getItem' | 'setItem'>) {
-    this.store = new Store(read(storage));
+  constructor(
+    private readonly storage: Pick<Storage, 'getItem' | 'setItem'>,
+    private readonly key = KEY,
+  ) {
+    this.store = new Store(read(storage, key));
+  }
+
+  /** The user's chats as the server lists them (titles the server has win; the open chat stays open if it is still there). */
+  replaceFromServer(sessions: Array<{ sessionId: string; title?: string; createdAt: string; updatedAt: string }>): void {
+    const cached = new Map(this.state.chats.map((c) => [c.sessionId, c]));
+    const chats = sessions.map((s): ChatEntry => {
+      const old = cached.get(s.sessionId);
+      return { sessionId: s.sessionId, token: '', title: s.title ?? old?.title ?? UNTITLED, renamed: !!s.title || !!old?.renamed, createdAt: s.createdAt, updatedAt: s.updatedAt };
+    });
+    const active = chats.some((c) => c.sessionId === this.state.activeSessionId) ? this.state.activeSessionId : (chats[0]?.sessionId ?? null);
+    this.update({ chats, activeSessionId: active });
   }
 
   get snapshot(): ChatListState {
@@ -40,9 +63,9 @@ export class ChatList {
     return this.state.chats.find((c) => c.sessionId === this.state.activeSessionId);
   }
 
-  add(session: { sessionId: string; token: string }, now = new Date()): ChatEntry {
+  add(session: { sessionId: string; token?: string }, now = new Date()): ChatEntry {
     const at = now.toISOString();
-    const chat: ChatEntry = { ...session, title: UNTITLED, renamed: false, createdAt: at, updatedAt: at };
+    const chat: ChatEntry = { sessionId: session.sessionId, token: session.token ?? '', title: UNTITLED, renamed: false, createdAt: at, updatedAt: at };
     this.update({ chats: [chat, ...this.state.chats], activeSessionId: chat.sessionId });
     return chat;
   }
@@ -57,13 +80,14 @@ export class ChatList {
     this.patch(sessionId, { title: trimmed, renamed: true });
   }
 
-  /** A question was asked: the chat moves to the top and, if never named, takes the question as its title. */
-  touched(sessionId: string, question: string, now = new Date()): void {
+  /** A question was asked: the chat moves to the top and, if never named, takes the question as its title (returned when new). */
+  touched(sessionId: string, question: string, now = new Date()): string | undefined {
     const chat = this.state.chats.find((c) => c.sessionId === sessionId);
-    if (!chat) return;
+    if (!chat) return undefined;
     const title = chat.renamed || chat.title !== UNTITLED ? chat.title : titleFrom(question);
     const updated = { ...chat, title, updatedAt: now.toISOString() };
     this.update({ ...this.state, chats: [updated, ...this.state.chats.filter((c) => c !== chat)] });
+    return title !== chat.title ? title : undefined;
   }
 
   /** Removes the chat; if it was the active one, the next most recent becomes active. */
@@ -79,7 +103,7 @@ export class ChatList {
 
   private update(next: ChatListState): void {
     try {
-      this.storage.setItem(KEY, JSON.stringify(next));
+      this.storage.setItem(this.key, JSON.stringify(next));
     } catch {
       // Storage full or disabled (private mode): the chats live for this page only.
     }
@@ -92,9 +116,9 @@ export function titleFrom(question: string): string {
   return oneLine.length > 48 ? `${oneLine.slice(0, 47)}…` : oneLine || UNTITLED;
 }
 
-function read(storage: Pick<Storage, 'getItem'>): ChatListState {
+function read(storage: Pick<Storage, 'getItem'>, key: string): ChatListState {
   try {
-    const parsed = JSON.parse(storage.getItem(KEY) ?? 'null') as ChatListState | null;
+    const parsed = JSON.parse(storage.getItem(key) ?? 'null') as ChatListState | null;
     if (!parsed || !Array.isArray(parsed.chats)) return { chats: [], activeSessionId: null };
     const chats = parsed.chats.filter((c) => typeof c?.sessionId === 'string' && typeof c?.token === 'string');
     const active = chats.some((c) => c.sessionId === parsed.activeSessionId) ? parsed.activeSessionId : (chats[0]?.sessionId ?? null);

@@ -124,7 +124,7 @@ export class ChatSession {
       this.cancelRequested.add(exchange.key);
       return;
     }
-    this.socket?.emit('chat:cancel', { messageId: exchange.messageId }, (res) => {
+    this.socket?.emit('chat:cancel', { messageId: exchange.messageId, sessionId: this.chat.sessionId }, (res) => {
       if (!res.ok) this.fail(exchange, res.error);
     });
   }
@@ -176,7 +176,8 @@ export class ChatSession {
   }
 
   private connect(resumable: Exchange[]): void {
-    const socket: ChatSocket = io('/chat', { auth: { token: this.chat.token } });
+    // Without sign-in the chat's token opens it; with sign-in the cookie says who we are and auth.sessionId which chat.
+    const socket: ChatSocket = io('/chat', { auth: this.chat.token ? { token: this.chat.token } : { sessionId: this.chat.sessionId } });
     this.socket = socket;
     this.connection = 'connecting';
     let everConnected = false;

@@ -1,14 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { RelayError } from '@relay/contracts';
 import { constants, existsSync, mkdirSync } from 'node:fs';
-import { appendFile, readFile, rm } from 'node:fs/promises';
+import { appendFile, open, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { SessionRecord, SessionStore, StoredMessage } from '../session-store.port';
+import type { SessionRecord, SessionStore, SessionSummary, StoredMessage } from '../session-store.port';
 
 type LogLine =
   | ({ type: 'session' } & SessionRecord)
   | ({ type: 'message' } & StoredMessage)
-  | { type: 'client-message'; clientMessageId: string; messageId: string };
+  | { type: 'client-message'; clientMessageId: string; messageId: string }
+  | { type: 'title'; title: string };
 
 interface SessionState {
   session: SessionRecord;
@@ -42,6 +43,8 @@ export class FileSessionStore implements SessionStore {
   // A Map iterates in insertion order: re-inserting on use keeps the least recently used first.
   private readonly cache = new Map<string, SessionState>();
   private readonly cacheSize: number;
+  /** Which sessions each user has: read from the files' first lines on the first listing, then kept current. */
+  private byUser?: Promise<Map<string, Set<string>>>;
 
   constructor(
     private readonly dir: string,
@@ -64,6 +67,7 @@ export class FileSessionStore implements SessionStore {
     const state: SessionState = { session, messages: [], turns: new Set(), clientMessages: new Map(), tail: Promise.resolve(), pending: 0 };
     this.remember(session.sessionId, state);
     await this.append(state, { type: 'session', ...session }, 'a');
+    if (this.byUser) this.indexed(await this.byUser, session.userId).add(session.sessionId);
   }
 
   async get(sessionId: string): Promise<SessionRecord | undefined> {
@@ -104,7 +108,52 @@ export class FileSessionStore implements SessionStore {
     state.tail = state.tail.catch(() => undefined).then(() => rm(this.pathOf(sessionId), { force: true }));
     await state.tail;
     this.cache.delete(sessionId);
+    if (this.byUser) (await this.byUser).get(state.session.userId)?.delete(sessionId);
     return true;
+  }
+
+  async listOf(userId: string, limit: number): Promise<SessionSummary[]> {
+    const ids = [...((await this.userIndex()).get(userId) ?? [])];
+    const summaries: SessionSummary[] = [];
+    for (const id of ids) {
+      const state = await this.load(id);
+      if (!state || state.deleted || state.session.userId !== userId) continue;
+      const { sessionId, createdAt, title } = state.session;
+      summaries.push({ sessionId, createdAt, updatedAt: state.messages.at(-1)?.createdAt ?? createdAt, ...(title ? { title } : {}) });
+    }
+    return summaries.sort((a, b) => b.updatedAt.localeCompare(a.updatedAt) || a.sessionId.localeCompare(b.sessionId)).slice(0, limit);
+  }
+
+  async rename(sessionId: string, title: string): Promise<boolean> {
+    const state = await this.load(sessionId);
+    if (!state || state.deleted) return false;
+    state.session = { ...state.session, title };
+    await this.append(state, { type: 'title', title });
+    return true;
+  }
+
+  private userIndex(): Promise<Map<string, Set<string>>> {
+    this.byUser ??= (async () => {
+      const index = new Map<string, Set<string>>();
+      for (const name of await readdir(this.dir)) {
+        if (!name.endsWith('.jsonl')) continue;
+        const first = await firstLine(join(this.dir, name));
+        try {
+          const entry = JSON.parse(first) as LogLine;
+          if (entry.type === 'session') this.indexed(index, entry.userId).add(entry.sessionId);
+        } catch {
+          // not a session file, or torn at its first line: it has no session to list
+        }
+      }
+      return index;
+    })();
+    return this.byUser;
+  }
+
+  private indexed(index: Map<string, Set<string>>, userId: string): Set<string> {
+    let set = index.get(userId);
+    if (!set) index.set(userId, (set = new Set()));
+    return set;
   }
 
   private async required(sessionId: string): Promise<SessionState> {
@@ -149,6 +198,8 @@ export class FileSessionStore implements SessionStore {
         state.messages.push(message);
       } else if (state && entry.type === 'client-message' && !state.clientMessages.has(entry.clientMessageId)) {
         state.clientMessages.set(entry.clientMessageId, entry.messageId);
+      } else if (state && entry.type === 'title') {
+        state.session = { ...state.session, title: entry.title };
       }
     }
     // Another call may have loaded it while this one read the file: keep the first.
@@ -190,5 +241,19 @@ export class FileSessionStore implements SessionStore {
 
   private pathOf(sessionId: string): string {
     return join(this.dir, `${sessionId}.jsonl`);
+  }
+}
+
+/** A file's first line (a session file starts with its session record, a few hundred bytes). */
+async function firstLine(path: string): Promise<string> {
+  const file = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(4096);
+    const { bytesRead } = await file.read(buffer, 0, buffer.length, 0);
+    const text = buffer.subarray(0, bytesRead).toString('utf8');
+    const end = text.indexOf('\n');
+    return end === -1 ? text : text.slice(0, end);
+  } finally {
+    await file.close();
   }
 }

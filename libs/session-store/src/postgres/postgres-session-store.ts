@@ -1,7 +1,7 @@
 import type { AnswerDetails, Citation, ErrorBody, FinishReason } from '@relay/contracts';
 import { RelayError } from '@relay/contracts';
 import { type Database, jsonbParam, sqlState, withoutNul } from '@relay/database';
-import type { SessionRecord, SessionStore, StoredMessage } from '../session-store.port';
+import type { SessionRecord, SessionStore, SessionSummary, StoredMessage } from '../session-store.port';
 
 interface MessageRow {
   message_id: string;
@@ -34,11 +34,12 @@ export class PostgresSessionStore implements SessionStore {
   }
 
   async get(sessionId: string): Promise<SessionRecord | undefined> {
-    const { rows } = await this.db.query<{ session_id: string; user_id: string; created_at: Date }>(
-      'SELECT session_id, user_id, created_at FROM sessions WHERE session_id = $1',
+    const { rows } = await this.db.query<{ session_id: string; user_id: string; created_at: Date; title: string | null }>(
+      'SELECT session_id, user_id, created_at, title FROM sessions WHERE session_id = $1',
       [withoutNul(sessionId)],
     );
-    return rows[0] && { sessionId: rows[0].session_id, userId: rows[0].user_id, createdAt: rows[0].created_at.toISOString() };
+    const r = rows[0];
+    return r && { sessionId: r.session_id, userId: r.user_id, createdAt: r.created_at.toISOString(), ...(r.title !== null ? { title: r.title } : {}) };
   }
 
   async appendMessage(sessionId: string, message: StoredMessage): Promise<void> {
@@ -98,6 +99,19 @@ export class PostgresSessionStore implements SessionStore {
       if (sqlState(err) === FOREIGN_KEY_VIOLATION) throw unknownSession(sessionId);
       throw err;
     }
+  }
+
+  async listOf(userId: string, limit: number): Promise<SessionSummary[]> {
+    const { rows } = await this.db.query<{ session_id: string; title: string | null; created_at: Date; updated_at: Date }>(
+      'SELECT session_id, title, created_at, updated_at FROM sessions WHERE user_id = $1 ORDER BY updated_at DESC, session_id LIMIT $2',
+      [withoutNul(userId), limit],
+    );
+    return rows.map((r) => ({ sessionId: r.session_id, createdAt: r.created_at.toISOString(), updatedAt: r.updated_at.toISOString(), ...(r.title !== null ? { title: r.title } : {}) }));
+  }
+
+  async rename(sessionId: string, title: string): Promise<boolean> {
+    const { rowCount } = await this.db.query('UPDATE sessions SET title = $2 WHERE session_id = $1', [withoutNul(sessionId), withoutNul(title)]);
+    return (rowCount ?? 0) > 0;
   }
 
   async delete(sessionId: string): Promise<boolean> {

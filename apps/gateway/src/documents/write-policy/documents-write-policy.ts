@@ -1,9 +1,12 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Principal } from '../../auth/principal';
 
 /** What a write policy sees of a request that would change the knowledge base. */
 export interface DocumentsWriteRequest {
   method: string;
   headers: IncomingHttpHeaders;
+  /** Who is signed in (AUTH_MODE local or oidc). */
+  principal?: Principal;
 }
 
 /**

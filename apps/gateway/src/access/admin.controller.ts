@@ -1,0 +1,126 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
+import { RelayError } from '@relay/contracts';
+import { AuditLog } from '@relay/observability';
+import type { Request } from 'express';
+import { open } from 'node:fs/promises';
+import { z } from 'zod';
+import { AccessAudit } from '../audit/access-audit';
+import { Authenticator } from '../auth/authenticator';
+import { hasRole, type Principal } from '../auth/principal';
+import { principalOf } from '../auth/request-principal';
+import { UserAccounts } from '../users/user-accounts';
+
+const role = z.enum(['admin', 'member', 'reader']);
+const groups = z.array(z.string().trim().min(1).max(200)).max(100);
+const newUserSchema = z.object({ userId: z.string().min(1).max(64), password: z.string().min(1).max(1024), role, displayName: z.string().trim().min(1).max(200).optional(), groups: groups.optional() }).strict();
+const changesSchema = z
+  .object({ role: role.optional(), password: z.string().min(1).max(1024).optional(), displayName: z.string().trim().min(1).max(200).optional(), groups: groups.optional(), disabled: z.boolean().optional() })
+  .strict();
+
+/** The most audit entries one request reads (from the end of the file). */
+const MAX_AUDIT_ENTRIES = 1000;
+
+function parse<T>(schema: z.ZodType<T>, body: unknown): T {
+  const parsed = schema.safeParse(body ?? {});
+  if (!parsed.success) throw new RelayError('INVALID_PAYLOAD', `Invalid payload: ${parsed.error.issues[0].path.join('.') || 'body'}: ${parsed.error.issues[0].message}`);
+  return parsed.data;
+}
+
+/**
+ * What only admins do: local accounts (AUTH_MODE=local; with oidc the provider keeps them) and reading the audit
+ * trail. Collections and grants: /api/collections, where admins may do everything. Anyone else is refused with
+ * FORBIDDEN (and the attempt is audited).
+ */
+@Controller('api/admin')
+export class AdminController {
+  constructor(
+    private readonly accounts: UserAccounts,
+    private readonly authenticator: Authenticator,
+    private readonly audit: AccessAudit,
+    private readonly auditLog: AuditLog,
+  ) {}
+
+  @Get('users')
+  async users(@Req() req: Request) {
+    this.admin(req, { localAccounts: true });
+    return { users: await this.accounts.list() };
+  }
+
+  @Post('users')
+  @HttpCode(201)
+  async createUser(@Req() req: Request, @Body() body: unknown) {
+    const admin = this.admin(req, { localAccounts: true });
+    const user = await this.accounts.create(parse(newUserSchema, body));
+    this.audit.record({ event: 'user-created', outcome: 'allowed', userId: admin.userId, target: `${user.userId} ${user.role}` });
+    return { user };
+  }
+
+  /** Changes an account; a new password or disabling it ends every sign-in of that user at once. */
+  @Patch('users/:userId')
+  async updateUser(@Req() req: Request, @Param('userId') userId: string, @Body() body: unknown) {
+    const admin = this.admin(req, { localAccounts: true });
+    const changes = parse(changesSchema, body);
+    const { user, endSignIns } = await this.accounts.update(userId, changes);
+    if (endSignIns) await this.authenticator.signOutEverywhere(userId);
+    this.audit.record({ event: 'user-changed', outcome: 'allowed', userId: admin.userId, target: `${userId} ${Object.keys(changes).join(',')}` });
+    return { user };
+  }
+
+  @Delete('users/:userId')
+  async deleteUser(@Req() req: Request, @Param('userId') userId: string) {
+    const admin = this.admin(req, { localAccounts: true });
+    await this.accounts.delete(userId);
+    await this.authenticator.signOutEverywhere(userId);
+    this.audit.record({ event: 'user-deleted', outcome: 'allowed', userId: admin.userId, target: userId });
+    return { userId, status: 'deleted' };
+  }
+
+  /** The newest entries of this gateway's audit trail, newest last (`?limit=`, at most 1000). */
+  @Get('audit')
+  async auditTrail(@Req() req: Request, @Query('limit') limit?: string) {
+    this.admin(req);
+    const n = Math.min(MAX_AUDIT_ENTRIES, Math.max(1, Number.parseInt(limit ?? '100', 10) || 100));
+    await this.auditLog.flush();
+    return { entries: await tailLines(this.auditLog.path, n) };
+  }
+
+  private admin(req: Request, options: { localAccounts?: boolean } = {}): Principal {
+    const principal = principalOf(req);
+    if (!principal) throw new RelayError('FORBIDDEN', 'The admin API needs sign-in (AUTH_MODE local or oidc).', { reason: 'no-sign-in-mode' });
+    if (!hasRole(principal, 'admin')) throw new RelayError('FORBIDDEN', 'Only admins may do this.', { reason: `role-${principal.role}` });
+    if (options.localAccounts && this.authenticator.mode !== 'local') throw new RelayError('NOT_FOUND', 'Accounts are kept by the OpenID provider (AUTH_MODE=oidc), not by Relay.');
+    return principal;
+  }
+}
+
+/** The last `n` JSON lines of a file, read backwards in blocks so a large trail costs only what is returned. */
+async function tailLines(path: string, n: number): Promise<unknown[]> {
+  let file;
+  try {
+    file = await open(path, 'r');
+  } catch {
+    return [];
+  }
+  try {
+    const { size } = await file.stat();
+    let position = size;
+    let text = '';
+    while (position > 0 && text.split('\n').length <= n + 1) {
+      const length = Math.min(64 * 1024, position);
+      position -= length;
+      const buffer = Buffer.alloc(length);
+      await file.read(buffer, 0, length, position);
+      text = buffer.toString('utf8') + text;
+    }
+    const lines = text.split('\n').filter((l) => l.trim());
+    return lines.slice(-n).flatMap((line) => {
+      try {
+        return [JSON.parse(line) as unknown];
+      } catch {
+        return [];
+      }
+    });
+  } finally {
+    await file.close();
+  }
+}

@@ -1,0 +1,37 @@
+import { type Database, withoutNul } from '@relay/database';
+import type { OpenInteraction } from './interaction-journal';
+import type { SharedInteractions } from './shared-interactions.port';
+
+/** Interactions in PostgreSQL (table `interactions`): the UPDATE … WHERE ended_at IS NULL lets exactly one replica end each. */
+export class PostgresSharedInteractions implements SharedInteractions {
+  constructor(private readonly db: Database) {}
+
+  async open(i: OpenInteraction): Promise<void> {
+    await this.db.query('INSERT INTO interactions (message_id, session_id, correlation_id, accepted_at) VALUES ($1, $2, $3, now()) ON CONFLICT DO NOTHING', [
+      withoutNul(i.messageId),
+      withoutNul(i.sessionId),
+      withoutNul(i.correlationId),
+    ]);
+  }
+
+  async withdraw(messageId: string): Promise<void> {
+    await this.db.query('DELETE FROM interactions WHERE message_id = $1 AND ended_at IS NULL', [withoutNul(messageId)]);
+  }
+
+  async claim(messageId: string, outcome: string): Promise<OpenInteraction | undefined> {
+    const { rows } = await this.db.query<{ message_id: string; session_id: string; correlation_id: string }>(
+      'UPDATE interactions SET ended_at = now(), outcome = $2 WHERE message_id = $1 AND ended_at IS NULL RETURNING message_id, session_id, correlation_id',
+      [withoutNul(messageId), outcome],
+    );
+    const r = rows[0];
+    return r && { messageId: r.message_id, sessionId: r.session_id, correlationId: r.correlation_id };
+  }
+
+  async openSince(olderThanMs: number): Promise<string[]> {
+    const { rows } = await this.db.query<{ message_id: string }>(
+      'SELECT message_id FROM interactions WHERE ended_at IS NULL AND accepted_at < now() - make_interval(secs => $1) LIMIT 1000',
+      [olderThanMs / 1000],
+    );
+    return rows.map((r) => r.message_id);
+  }
+}
