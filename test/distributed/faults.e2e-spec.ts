@@ -42,6 +42,9 @@ describe('distributed mode: faults on a real broker', () => {
       RETRIEVER_MIN_SCORE: '0.99',
       LLM_MAX_TOKENS: '8',
       LLM_PARALLEL: '6',
+      // No knowledge base: each of two pipelines indexing it at start-up took over the 90 s readiness wait on a
+      // loaded machine, and no source would clear the bar above anyway.
+      SEED_KNOWLEDGE_BASE: 'false',
       KAFKAJS_NO_PARTITIONER_WARNING: '1',
     };
     const start = async (entry: string, dataDir?: string) => {

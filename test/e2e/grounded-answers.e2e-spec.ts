@@ -24,7 +24,7 @@ describe('Grounded answers with the default model, end to end', () => {
     if (!existsSync(MODEL)) throw new Error(`${MODEL} is missing: these tests need the default answering model (npm run setup fetches it)`);
     const knowledgeBase = mkdtempSync(join(tmpdir(), 'relay-grounded-'));
     for (const file of DOCUMENTS) copyFileSync(join(ROOT, 'bench/answers-eval/documents', file), join(knowledgeBase, file));
-    relay = await RelayProcess.start({ LLM_MODEL_PATH: MODEL, KNOWLEDGE_BASE_DIR: knowledgeBase, LLM_MAX_TOKENS: '96' });
+    relay = await RelayProcess.start({ LLM_MODEL_PATH: MODEL, KNOWLEDGE_BASE_DIR: knowledgeBase, LLM_MAX_TOKENS: '96', RELEVANCE_GATE: 'true' });
   });
 
   afterAll(async () => {

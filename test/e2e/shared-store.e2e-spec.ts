@@ -36,7 +36,7 @@ describe('two Relay processes sharing one PostgreSQL (STORE=postgres)', () => {
   it('reports the database ready on both, migrated once', async () => {
     for (const relay of [a, b]) {
       const body = (await (await fetch(`${relay.baseUrl}/health/ready`)).json()) as { details: Record<string, Record<string, unknown>> };
-      expect(body.details.database).toMatchObject({ status: 'up', kind: 'postgres', schemaVersion: 3 });
+      expect(body.details.database).toMatchObject({ status: 'up', kind: 'postgres', schemaVersion: 4 });
       expect(body.details['session-store']).toMatchObject({ status: 'up', kind: 'postgres' });
     }
     const client = new Client({ connectionString: databaseUrl });
