@@ -40,6 +40,8 @@ describe('two gateways on one PostgreSQL, with sign-in (distributed mode)', () =
       KAFKA_SESSION_TIMEOUT_MS: '6000',
       KAFKA_HEARTBEAT_INTERVAL_MS: '500',
       KAFKAJS_NO_PARTITIONER_WARNING: '1',
+      // The test is about the store, not retrieval: no knowledge base to index at the pipeline's start.
+      SEED_KNOWLEDGE_BASE: 'false',
       STORE: 'postgres',
       DATABASE_URL: databaseUrl,
       AUTH_MODE: 'local',

@@ -110,7 +110,8 @@ export class RelayProcess {
       this.child.stdout!.pipe(file, { end: false });
       this.child.stderr!.pipe(file, { end: false });
     }
-    await this.waitUntilReady(90_000, until);
+    // A pipeline indexes the sample knowledge base before it is ready: ~80 s on a loaded 2-core machine.
+    await this.waitUntilReady(150_000, until);
   }
 
   private async waitUntilReady(timeoutMs: number, until: 'ready' | 'live' = 'ready'): Promise<void> {
