@@ -17,7 +17,9 @@ describe('distributed mode over Kafka', () => {
   beforeAll(async () => {
     execFileSync(process.execPath, [join(ROOT, 'scripts/kafka.mjs'), 'start'], { stdio: 'inherit' });
     await deleteRelayTopics();
-    const env = { TRANSPORT: 'kafka', KAFKA_BROKERS: BROKERS, KAFKA_TOPIC_PARTITIONS: '6', LLM_MAX_TOKENS: '24', KAFKAJS_NO_PARTITIONER_WARNING: '1' };
+    // No knowledge base: these tests are about delivery across processes; indexing it in both pipelines at start-up
+    // costs minutes of CPU on a shared 2-core machine.
+    const env = { TRANSPORT: 'kafka', KAFKA_BROKERS: BROKERS, KAFKA_TOPIC_PARTITIONS: '6', LLM_MAX_TOKENS: '24', SEED_KNOWLEDGE_BASE: 'false', KAFKAJS_NO_PARTITIONER_WARNING: '1' };
     apps = await startRelayApps(env, { gateways: 2, pipelines: 2, llmWorkers: 2 });
     gateways = apps.gateways;
   }, 240_000);

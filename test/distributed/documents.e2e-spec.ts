@@ -37,6 +37,8 @@ describe('documents in distributed mode (Kafka + Qdrant)', () => {
     const env = {
       TRANSPORT: 'kafka',
       KAFKA_BROKERS: brokers,
+      // Only the uploaded document is asked about: no sample knowledge base to index in each pipeline at start-up.
+      SEED_KNOWLEDGE_BASE: 'false',
       KAFKA_TOPIC_PARTITIONS: '6',
       LLM_MAX_TOKENS: '16',
       KAFKAJS_NO_PARTITIONER_WARNING: '1',
