@@ -23,6 +23,8 @@ export function freePort(): Promise<number> {
  * models, on its own port and data folder.
  */
 export class RelayProcess {
+  /** Every process this test file started and has not stopped: a failed start-up must not leave one behind. */
+  private static readonly started = new Set<RelayProcess>();
   private child?: ChildProcess;
   output = '';
   readonly baseUrl: string;
@@ -71,7 +73,17 @@ export class RelayProcess {
     return this.child?.exitCode ?? this.child?.signalCode ?? undefined;
   }
 
+  /**
+   * Stops whatever a test file left running (test/support/stop-strays.ts runs it after each file): when one of several
+   * processes started together fails, the others' handles are lost to the test, and their pipes would keep Jest
+   * from exiting.
+   */
+  static async stopAll(): Promise<void> {
+    await Promise.all([...RelayProcess.started].map((p) => p.stop()));
+  }
+
   async stop(): Promise<void> {
+    RelayProcess.started.delete(this);
     const child = this.child;
     // A process ended by a signal (kill()) has signalCode set and exitCode still null.
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
@@ -83,6 +95,7 @@ export class RelayProcess {
   }
 
   private async launch(until: 'ready' | 'live' = 'ready'): Promise<void> {
+    RelayProcess.started.add(this);
     this.child = spawn(process.execPath, [join(ROOT, 'dist', this.entry)], {
       cwd: ROOT,
       env: {
