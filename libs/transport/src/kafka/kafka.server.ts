@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { RelayMetrics } from '@relay/observability';
 import { CustomTransportStrategy, Server } from '@nestjs/microservices';
 import { Admin, Consumer, EachMessagePayload, IHeaders, Kafka, Partitioners, Producer } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
@@ -62,6 +63,7 @@ export class KafkaServer extends Server implements CustomTransportStrategy {
     /** Records of different sessions each stage handles at once in this process. */
     private readonly concurrency: StageConcurrency,
     private readonly instanceId = randomUUID().slice(0, 8),
+    private readonly metrics: RelayMetrics = new RelayMetrics({ enabled: false }),
   ) {
     super();
     this.kafka = createKafka(config, `${config.KAFKA_CLIENT_ID}-${app}`);
@@ -147,6 +149,7 @@ export class KafkaServer extends Server implements CustomTransportStrategy {
         await producer.send({ topic: record.topic, acks: -1, messages: [{ key: record.key, value: record.value, headers: record.headers }] });
       },
       { warn: (obj, msg) => this.log.warn({ ...obj, msg }), error: (obj, msg) => this.log.error({ ...obj, msg }) },
+      this.metrics,
     );
 
     // Ready only once every group has joined: a gateway that answered ready before its chat.responses group joined
