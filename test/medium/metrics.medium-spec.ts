@@ -46,6 +46,7 @@ describe('GET /metrics on the embedded app', () => {
       expect(sumOf(samples, 'relay_gateway_sockets_connected')).toBe(1);
       expect(sumOf(samples, 'relay_gateway_answers_in_flight')).toBe(0);
       expect(types.get('relay_transport_queue_depth')).toBe('gauge');
+      expect(sumOf(samples, 'relay_ready', { kind: 'transport' })).toBe(1);
       // Each metric once, though three apps' modules are in the process.
       expect(body.match(/^# TYPE relay_stage_records_total /gm)).toHaveLength(1);
       for (const { sessionId } of sessions) expect(body).not.toContain(sessionId);

@@ -51,7 +51,12 @@ export class MetricsRegistry {
    * A gauge read when Prometheus scrapes, from state the process keeps anyway (a queue's length): nothing to keep
    * in step on the hot path. `read` returns one value per label set.
    */
-  observedGauge<L extends MetricLabelName = never>(name: string, help: string, labelNames: readonly L[], read: () => Array<[MetricLabelValues<L>, number]>): void {
+  observedGauge<L extends MetricLabelName = never>(
+    name: string,
+    help: string,
+    labelNames: readonly L[],
+    read: () => Array<[MetricLabelValues<L>, number]> | Promise<Array<[MetricLabelValues<L>, number]>>,
+  ): void {
     assertMetricDefinition('gauge', name, labelNames);
     if (!this.enabled) return;
     // The latest reader wins (a module built again in the same process, as tests do).
@@ -62,9 +67,13 @@ export class MetricsRegistry {
       help,
       labelNames: [...labelNames],
       registers: [this.registry],
-      collect() {
+      async collect() {
+        // A reading that fails (a broker that does not answer) leaves the gauge empty rather than failing the scrape.
+        const samples = await Promise.resolve()
+          .then(read)
+          .catch(() => []);
         this.reset();
-        for (const [labels, value] of read()) this.set(bounded.of(labels), value);
+        for (const [labels, value] of samples) this.set(bounded.of(labels), value);
       },
     });
   }

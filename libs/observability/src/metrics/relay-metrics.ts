@@ -91,8 +91,15 @@ export class RelayMetrics {
     this.registry.observedGauge('relay_transport_queue_depth', 'Records queued in the in-process transport, per topic (not yet handled).', ['topic'], read);
   }
 
+  /** 1 while a component this process hosts is ready (the checks of GET /health/ready), else 0; read at scrape time. */
+  observeReadiness(read: () => Array<{ name: string; ready: boolean }>): void {
+    this.registry.observedGauge('relay_ready', 'Whether a component this process hosts is ready (1) or not (0), as GET /health/ready reports it.', ['kind'], () =>
+      read().map((check) => [{ kind: check.name }, check.ready ? 1 : 0]),
+    );
+  }
+
   /** Kafka consumer lag per group, topic and partition (latest offset − committed offset), read at scrape time. */
-  observeConsumerLag(read: () => Array<[MetricLabelValues<'group' | 'topic' | 'partition'>, number]>): void {
+  observeConsumerLag(read: () => Promise<Array<[MetricLabelValues<'group' | 'topic' | 'partition'>, number]>>): void {
     this.registry.observedGauge('relay_kafka_consumer_lag', 'Records behind the latest offset, per consumer group, topic and partition.', ['group', 'topic', 'partition'], read);
   }
 }
