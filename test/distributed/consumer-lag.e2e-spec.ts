@@ -3,7 +3,10 @@ import { NestFactory } from '@nestjs/core';
 import { EventPattern } from '@nestjs/microservices';
 import { commonConfigSchema, parseEnv } from '@relay/config';
 import { createEnvelope, TOPICS } from '@relay/contracts';
+import { ObservabilityModule } from '@relay/observability';
 import { createTransport, kafkaConfigSchema, RelayTransport, TransportModule } from '@relay/transport';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { deleteRelayTopics, produceRaw, startKafka } from '../support/kafka-cluster';
 import { parsePrometheusText, sumOf } from '../support/prometheus-text';
 
@@ -40,7 +43,7 @@ describe('Kafka consumer lag metric', () => {
 
     // The worker handles one record (so its group has committed an offset), then stops.
     const worker = createTransport(common, kafka, 'worker');
-    @Module({ imports: [TransportModule.forRoot(worker)], controllers: [LagWorker] })
+    @Module({ imports: [ObservabilityModule.forRoot({ auditLogPath: join(tmpdir(), `relay-lag-audit-${process.pid}.jsonl`) }), TransportModule.forRoot(worker)], controllers: [LagWorker] })
     class WorkerApp {}
     const app = await NestFactory.create(WorkerApp, { logger: false });
     app.connectMicroservice({ strategy: worker.server }, { inheritAppConfig: true });
