@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { ChatDoneEvent, LlmMessage, TOPICS } from '@relay/contracts';
 import { parseEnv, readEnvironment } from '@relay/config';
-import { commonConfigSchema } from '@relay/config';
+import { CommonConfig, commonConfigSchema } from '@relay/config';
 import { createInProcessTransport, createTransport, InProcessBroker, kafkaConfigSchema, RelayTransport } from '@relay/transport';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -14,11 +14,14 @@ import { RelayModule } from '../apps/relay/src/relay.module';
 import { percentile, round, summary } from './stats';
 import { measurePipelineThroughput } from './pipeline-throughput';
 import { GROUNDED_QUESTIONS, measureConcurrentChats, SHORT_PROMPTS } from './concurrent-chats';
+import { measureMetricsOverhead } from './metrics-overhead';
 import { measureTransportOverhead } from './transport-overhead';
 
 // npm run bench:pipeline [-- --transport kafka --levels 1,16,64 --kafka-levels 1,16 --max-tokens 48 --hops 5000
-//                          --queries 320 --skip-chat --concurrency 1,4,16 --only-concurrency]
-// --only-concurrency runs only the "many chats at once" phase (concurrent-chats.ts).
+//                          --queries 320 --skip-chat --concurrency 1,4,16 --only-concurrency --only-metrics-overhead
+//                          --metrics-rounds 3]
+// --only-concurrency runs only the "many chats at once" phase (concurrent-chats.ts); --only-metrics-overhead only the
+// metrics on/off comparison (metrics-overhead.ts).
 // --transport kafka runs everything on the in-process transport and, beside it, on a real Kafka broker: the
 // project's own (scripts/kafka.mjs, on port 19092 with its own data, cleaned afterwards), or KAFKA_BROKERS if set.
 const arg = (name: string, fallback: string) => {
@@ -35,6 +38,8 @@ const PIPELINE_SESSIONS = 64;
 const SKIP_CHAT = process.argv.includes('--skip-chat');
 const CONCURRENCY = arg('concurrency', '1,4,16').split(',').map(Number);
 const ONLY_CONCURRENCY = process.argv.includes('--only-concurrency');
+const ONLY_METRICS_OVERHEAD = process.argv.includes('--only-metrics-overhead');
+const METRICS_ROUNDS = Number(arg('metrics-rounds', '3'));
 // The in-process transport handles one record per partition at a time: the concurrency phase uses enough partitions
 // (and sessions on distinct ones) that the chats wait for the model, not for each other in the transport.
 const CONCURRENCY_PARTITIONS = '64';
@@ -109,6 +114,11 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(result));
     process.exit(0);
   }
+  if (ONLY_METRICS_OVERHEAD) {
+    result.metricsOverhead = await metricsOverheadPhase(quiet, config);
+    console.log(JSON.stringify(result));
+    process.exit(0);
+  }
   try {
     // 1. Each transport alone: one hop, publish → handler start, before any model loads.
     const hops: Record<string, { p50: number; p99: number; pipelinedPerSec: number }> = {};
@@ -142,6 +152,9 @@ async function main(): Promise<void> {
     }
     result.pipelineThroughput = throughput;
 
+    // 2b. What the Prometheus metrics cost: the hop and the pipeline again, metrics on and off, alternating.
+    result.metricsOverhead = await metricsOverheadPhase(quiet, config);
+
     if (!SKIP_CHAT) {
       // 3. Whole chats through the socket: the embedded default, its prompts captured for the direct baseline.
       const embedded = await runChatLevels('in-process', createInProcessTransport(config.common), config, LEVELS, true);
@@ -165,6 +178,19 @@ async function main(): Promise<void> {
   if (kafkaSettings) result.kafkaSettings = kafkaSettings && { ...kafkaSettings, KAFKA_SASL_PASSWORD: undefined };
   console.log(JSON.stringify(result));
   process.exit(0);
+}
+
+async function metricsOverheadPhase(quiet: CommonConfig, config: ReturnType<typeof loadRelayConfig>) {
+  const r = await measureMetricsOverhead(quiet, config, { rounds: METRICS_ROUNDS, hops: HOPS, queries: QUERIES, sessions: PIPELINE_SESSIONS, questions: QUESTIONS });
+  const show = (xs: number[]) => xs.map((x) => round(x)).join(', ');
+  log(`\n## Metrics overhead, in-process, ${r.rounds} rounds alternating off/on (medians compared, on ÷ off)`);
+  log(`hop, pipelined records/s: off ${show(r.hopPerSec.off)} | on ${show(r.hopPerSec.on)} → ratio ${r.ratios.hopPerSec}`);
+  log(`pipeline queries/s:       off ${show(r.queriesPerSec.off)} | on ${show(r.queriesPerSec.on)} → ratio ${r.ratios.queriesPerSec}`);
+  log(`pipeline CPU ms/query:    off ${show(r.cpuMsPerQuery.off)} | on ${show(r.cpuMsPerQuery.on)} → ratio ${r.ratios.cpuMsPerQuery}`);
+  const d = r.dispatch;
+  log(`dispatcher alone, CPU µs per record (median of 30 alternating rounds): off ${d.offUs} | on ${d.onUs} → metrics add ${d.addedUs} µs a record`);
+  log(`× ${d.stagesPerQuery} stages a query ÷ pipeline CPU per query = ${round(d.shareOfPipelineCpu * 100, 3)} % of the pipeline's CPU`);
+  return r;
 }
 
 /** Many chats at once (1, 4, 16), with short prompts (no sources) and with retrieval from the sample knowledge base. */

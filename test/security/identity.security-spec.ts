@@ -305,6 +305,21 @@ describe('sign-in with OpenID Connect: bearer JWTs, chats, documents and collect
     const trail = await call(base, 'GET', '/api/admin/audit?limit=1000', { token: tokens.root });
     expect(trail.status).toBe(200);
     expect((trail.body.entries as Array<Record<string, string>>).some((e) => e.kind === 'access' && e.code === 'FORBIDDEN' && e.userId === 'bob')).toBe(true);
+    // Filtered and paged: only Bob's refused access entries, one a page; the same as JSON lines for export.
+    const first = await call(base, 'GET', '/api/admin/audit?user=bob&kind=access&outcome=refused&limit=1', { token: tokens.root });
+    const second = await call(base, 'GET', `/api/admin/audit?user=bob&kind=access&outcome=refused&limit=1&offset=${first.body.nextOffset as number}`, { token: tokens.root });
+    const [a, b] = [first.body.entries, second.body.entries] as Array<Array<Record<string, string>>>;
+    expect([a.length, b.length]).toEqual([1, 1]);
+    expect([...a, ...b].every((e) => e.userId === 'bob' && e.kind === 'access' && e.outcome === 'refused')).toBe(true);
+    expect(a[0]).not.toEqual(b[0]);
+    const exported = await fetch(`${base}/api/admin/audit?user=bob&kind=access&format=jsonl&limit=1000`, { headers: { authorization: `Bearer ${tokens.root}` } });
+    expect(exported.headers.get('content-type')).toMatch(/^application\/x-ndjson/);
+    const lines = (await exported.text()).trim().split('\n').map((line) => JSON.parse(line) as Record<string, string>);
+    expect(lines.length).toBeGreaterThanOrEqual(2);
+    expect(lines.every((e) => e.userId === 'bob')).toBe(true);
+    // A bad filter is refused, naming it; and the filtered API is admin-only like the rest.
+    expect((await call(base, 'GET', '/api/admin/audit?from=yesterday', { token: tokens.root })).body.error?.message).toMatch(/from/);
+    expect((await call(base, 'GET', '/api/admin/audit?user=bob', { token: tokens.bob })).status).toBe(403);
   });
 
   it('refuses a page of another origin on REST and on the socket', async () => {

@@ -1,7 +1,7 @@
 import { DynamicModule, Inject, MiddlewareConsumer, Module, NestModule, Provider } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { DATABASE, type Database, type DatabaseConfig } from '@relay/database';
-import { HealthModule } from '@relay/observability';
+import { HealthModule, MetricsModule } from '@relay/observability';
 import { ChatResponsesHandler } from './chat/chat-responses.handler';
 import { ChatGateway } from './chat/chat.gateway';
 import { DeliveryTracker } from './chat/delivery-tracker';
@@ -92,7 +92,7 @@ export class GatewayModule implements NestModule {
     const signIn = config.AUTH_MODE !== 'anonymous';
     return {
       module: GatewayModule,
-      imports: [HealthModule],
+      imports: [HealthModule, MetricsModule],
       controllers: [SessionsController, ChatResponsesHandler, DeadLetterHandler, DocumentsController, DocumentStatusHandler, AuthController, CollectionsController, AdminController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },

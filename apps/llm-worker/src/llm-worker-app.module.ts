@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import type { CommonConfig } from '@relay/config';
 import { LlmConfig, LlmModule } from '@relay/llm';
-import { HealthModule, ObservabilityModule, RelayLoggerModule } from '@relay/observability';
+import { HealthModule, MetricsModule, ObservabilityModule, RelayLoggerModule } from '@relay/observability';
 import { RelayTransport, TransportModule } from '@relay/transport';
 import { join } from 'node:path';
 import { LlmWorkerConfig } from './llm-worker.config';
@@ -18,6 +18,7 @@ export class LlmWorkerAppModule {
         ObservabilityModule.forRoot({ auditLogPath: join(config.common.DATA_DIR, 'audit', 'audit.jsonl') }),
         TransportModule.forRoot(transport),
         HealthModule,
+        MetricsModule,
         LlmModule.forRoot(config.llm),
         LlmWorkerModule.forRoot(config.llmWorker),
       ],

@@ -2,7 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import type { CommonConfig } from '@relay/config';
 import { EmbeddingsConfig, EmbeddingsModule } from '@relay/embeddings';
 import { LlmConfig, LlmModule } from '@relay/llm';
-import { HealthModule, ObservabilityModule, RelayLoggerModule } from '@relay/observability';
+import { HealthModule, MetricsModule, ObservabilityModule, RelayLoggerModule } from '@relay/observability';
 import { KeywordIndexModule } from '@relay/retrieval';
 import { RelayTransport, TransportModule } from '@relay/transport';
 import { VectorStoreConfig, VectorStoreModule } from '@relay/vector-store';
@@ -23,6 +23,7 @@ export class PipelineAppModule {
         ObservabilityModule.forRoot({ auditLogPath: join(dataDir, 'audit', 'audit.jsonl') }),
         TransportModule.forRoot(transport),
         HealthModule,
+        MetricsModule,
         ...(stages.includes('embedder') || stages.includes('retriever') || stages.includes('ingestion') ? [EmbeddingsModule.forRoot(config.embeddings)] : []),
         ...(stages.includes('retriever') || stages.includes('ingestion')
           ? [

@@ -1,5 +1,5 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
-import { readinessOf } from '@relay/observability';
+import { readinessOf, RelayMetrics } from '@relay/observability';
 import { EMBEDDER, Embedder } from './embedder.port';
 import { EMBEDDING_TOKENIZER, EmbeddingTokenizer } from './embedding-tokenizer.port';
 import { EstimatingTokenizer } from './estimate/estimating.tokenizer';
@@ -23,8 +23,17 @@ export class EmbeddingsModule {
       providers: [
         {
           provide: EMBEDDER,
-          useFactory: () =>
-            new MicroBatchingEmbedder(adapters[config.EMBEDDINGS_PROVIDER](), { maxBatch: config.EMBEDDINGS_MAX_BATCH, maxWaitMs: config.EMBEDDINGS_MAX_WAIT_MS }),
+          // The process's metrics (from the transport) when there is one; a module test may have none.
+          inject: [{ token: RelayMetrics, optional: true }],
+          useFactory: (metrics?: RelayMetrics) =>
+            new MicroBatchingEmbedder(adapters[config.EMBEDDINGS_PROVIDER](), {
+              maxBatch: config.EMBEDDINGS_MAX_BATCH,
+              maxWaitMs: config.EMBEDDINGS_MAX_WAIT_MS,
+              onBatch: metrics && ((size, seconds) => {
+                metrics.embedderBatchSize.observe({}, size);
+                metrics.embedderBatchSeconds.observe({}, seconds);
+              }),
+            }),
         },
         // The chunker counts tokens as the embedder does; a remote model's tokenizer is estimated from above.
         {

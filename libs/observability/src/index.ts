@@ -6,3 +6,8 @@ export * from './observability.module';
 export * from './health.module';
 export * from './correlation-id';
 export * from './log-redaction';
+export * from './metrics/metric-instruments';
+export * from './metrics/metric-labels';
+export * from './metrics/metrics-registry';
+export * from './metrics/relay-metrics';
+export * from './metrics/metrics.module';

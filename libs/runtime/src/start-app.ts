@@ -24,6 +24,8 @@ const SHUTDOWN_DEADLINE_MS = 25_000;
  * handlers), and a graceful shutdown on SIGTERM/SIGINT.
  */
 export async function startApp(options: { name: string; module: DynamicModule; transport: RelayTransport; port: number; host: string }): Promise<INestApplication> {
+  // CPU, memory, event-loop lag and GC of this process beside the app's own metrics, on its GET /metrics.
+  options.transport.metrics.registry.collectProcessMetrics();
   const app = await NestFactory.create(options.module, { bufferLogs: true });
   const logger = app.get(Logger);
   app.useLogger(logger);

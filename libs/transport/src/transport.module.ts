@@ -1,7 +1,7 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { ClientProxy, CustomTransportStrategy, Server } from '@nestjs/microservices';
 import type { CommonConfig } from '@relay/config';
-import { readinessOf } from '@relay/observability';
+import { readinessOf, RelayMetrics } from '@relay/observability';
 import { RetryPolicy } from './delivery/retry-policy';
 import type { StageConcurrency } from './delivery/stage-concurrency';
 import { InProcessBroker } from './in-process/in-process-broker';
@@ -25,6 +25,11 @@ export interface RelayTransport {
   client: ClientProxy;
   /** Only in-process: the broker itself (tests and benchmarks add consumer groups to it). */
   broker?: InProcessBroker;
+  /**
+   * The process's metrics. The transport is built before the Nest app (main.ts) and every app module is given it,
+   * so it carries the one registry that its dispatcher and the app's stages (provider `RelayMetrics`) record into.
+   */
+  metrics: RelayMetrics;
 }
 
 /** The embedded default's transport, whose broker tests and benchmarks can reach. */
@@ -36,21 +41,22 @@ export const stageConcurrencyFrom = (config: CommonConfig, stages?: Record<strin
   stages,
 });
 
-export function createInProcessTransport(config: CommonConfig, stages?: Record<string, number>): InProcessTransport {
+export function createInProcessTransport(config: CommonConfig, stages?: Record<string, number>, metrics = new RelayMetrics()): InProcessTransport {
   const concurrency = stageConcurrencyFrom(config, stages);
   const broker = new InProcessBroker({ partitions: config.TRANSPORT_PARTITIONS, capacity: config.TRANSPORT_QUEUE_CAPACITY, concurrency: concurrency.default });
-  return { kind: 'in-process', broker, server: new InProcessServer(broker, retryPolicyFrom(config), concurrency), client: new InProcessClient(broker) };
+  metrics.observeTransportQueue(() => broker.topicNames().map((topic) => [{ topic }, broker.depth(topic)]));
+  return { kind: 'in-process', broker, metrics, server: new InProcessServer(broker, retryPolicyFrom(config), concurrency, 'relay', metrics), client: new InProcessClient(broker) };
 }
 
 /**
  * The transport TRANSPORT names. `app` names the Kafka consumer groups (replicas of one app share a group);
  * `stages` gives a stage a concurrency of its own instead of TRANSPORT_CONCURRENCY (the LLM worker's generation).
  */
-export function createTransport(config: CommonConfig, kafka: KafkaConfig | undefined, app: string, stages?: Record<string, number>): RelayTransport {
-  if (config.TRANSPORT === 'in-process') return createInProcessTransport(config, stages);
+export function createTransport(config: CommonConfig, kafka: KafkaConfig | undefined, app: string, stages?: Record<string, number>, metrics = new RelayMetrics()): RelayTransport {
+  if (config.TRANSPORT === 'in-process') return createInProcessTransport(config, stages, metrics);
   if (!kafka) throw new Error('TRANSPORT=kafka needs the KAFKA_* configuration');
-  const server = new KafkaServer(kafka, retryPolicyFrom(config), app, stageConcurrencyFrom(config, stages));
-  return { kind: 'kafka', server, client: new KafkaClient(kafka, app) };
+  const server = new KafkaServer(kafka, retryPolicyFrom(config), app, stageConcurrencyFrom(config, stages), undefined, metrics);
+  return { kind: 'kafka', server, metrics, client: new KafkaClient(kafka, app) };
 }
 
 const TRANSPORT = Symbol('TRANSPORT');
@@ -64,11 +70,12 @@ export class TransportModule {
       module: TransportModule,
       providers: [
         { provide: TRANSPORT, useValue: transport },
+        { provide: RelayMetrics, useValue: transport.metrics },
         { provide: TopicPublisher, useFactory: () => new ClientProxyTopicPublisher(transport.client) },
         ...(transport.broker ? [{ provide: InProcessBroker, useValue: transport.broker }] : []),
         readinessOf<RelayTransport>(TRANSPORT, 'transport', (t) => ({ ready: t.server.isListening, details: { kind: t.kind } })),
       ],
-      exports: [TopicPublisher, ...(transport.broker ? [InProcessBroker] : [])],
+      exports: [TopicPublisher, RelayMetrics, ...(transport.broker ? [InProcessBroker] : [])],
     };
   }
 }

@@ -1,10 +1,11 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
 import { RelayError } from '@relay/contracts';
 import { AuditLog } from '@relay/observability';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { open } from 'node:fs/promises';
 import { z } from 'zod';
 import { AccessAudit } from '../audit/access-audit';
+import { auditQuerySchema, queryAuditTrail } from '../audit/audit-trail-query';
 import { Authenticator } from '../auth/authenticator';
 import { hasRole, type Principal } from '../auth/principal';
 import { principalOf } from '../auth/request-principal';
@@ -75,13 +76,28 @@ export class AdminController {
     return { userId, status: 'deleted' };
   }
 
-  /** The newest entries of this gateway's audit trail, newest last (`?limit=`, at most 1000). */
+  /**
+   * This gateway's audit trail. Only `?limit=`: the newest entries, newest last (at most 1000). Any filter (`user`,
+   * `session`, `outcome`, `kind`, `from`, `to`), `offset` or `format`: the matching entries oldest first, a page of
+   * `limit` from `offset` (appends never move earlier pages), as `{ entries, nextOffset }` or, with `format=jsonl`, as
+   * JSON lines (application/x-ndjson) for export.
+   */
   @Get('audit')
-  async auditTrail(@Req() req: Request, @Query('limit') limit?: string) {
+  async auditTrail(@Req() req: Request, @Res({ passthrough: true }) res: Response, @Query() params: Record<string, string>) {
     this.admin(req);
-    const n = Math.min(MAX_AUDIT_ENTRIES, Math.max(1, Number.parseInt(limit ?? '100', 10) || 100));
     await this.auditLog.flush();
-    return { entries: await tailLines(this.auditLog.path, n) };
+    if (Object.keys(params).every((key) => key === 'limit')) {
+      const n = Math.min(MAX_AUDIT_ENTRIES, Math.max(1, Number.parseInt(params.limit ?? '100', 10) || 100));
+      return { entries: await tailLines(this.auditLog.path, n) };
+    }
+    const query = parse(auditQuerySchema, params);
+    const entries: unknown[] = [];
+    for await (const entry of queryAuditTrail(this.auditLog.path, query)) entries.push(entry);
+    if (query.format === 'jsonl') {
+      res.type('application/x-ndjson');
+      return entries.map((entry) => `${JSON.stringify(entry)}\n`).join('');
+    }
+    return { entries, nextOffset: entries.length === query.limit ? query.offset + entries.length : null };
   }
 
   private admin(req: Request, options: { localAccounts?: boolean } = {}): Principal {

@@ -1,4 +1,4 @@
-import { Logger } from '@nestjs/common';
+import { Logger, Optional } from '@nestjs/common';
 import {
   Ack as AckParam,
   ConnectedSocket,
@@ -23,7 +23,7 @@ import {
   SERVER_EVENTS,
   ServerToClientEvents,
 } from '@relay/contracts';
-import { CorrelationContext } from '@relay/observability';
+import { CorrelationContext, RelayMetrics } from '@relay/observability';
 import { randomUUID } from 'node:crypto';
 import type { Namespace, Socket } from 'socket.io';
 import { SessionManager } from '../session/session-manager';
@@ -76,11 +76,13 @@ export class ChatGateway implements OnGatewayInit<ChatNamespace>, OnGatewayConne
     private readonly origins: AllowedOrigins,
     private readonly authenticator: Authenticator,
     private readonly audit: AccessAudit,
+    @Optional() private readonly metrics?: RelayMetrics,
   ) {}
 
   afterInit(namespace: ChatNamespace): void {
     // Every HTTP request of Engine.IO (handshake, long-polling, WebSocket upgrade) bypasses Express: the Host check
     // (DNS rebinding reaches /socket.io too), a check that a browser's page is one of ours, and the headers go here.
+    this.metrics?.observeGateway(() => ({ sockets: namespace.sockets.size, answersInFlight: this.sessions.inFlightCount }));
     const engine = namespace.server.engine;
     engine.opts.allowRequest = (req: IncomingMessage, answer: (message: string | null | undefined, allowed: boolean) => void) => {
       if (!this.hosts.allowsHost(req.headers.host)) return answer(`HOST_NOT_ALLOWED: ${HOST_NOT_ALLOWED_MESSAGE}`, false);
@@ -119,6 +121,7 @@ export class ChatGateway implements OnGatewayInit<ChatNamespace>, OnGatewayConne
           const code = err instanceof RelayError ? err.code : 'UNAUTHORIZED';
           const reason = err instanceof RelayError ? String(err.details.reason ?? err.message) : String(err);
           this.audit.record({ event: 'socket-handshake', outcome: 'refused', code, reason, userId: socket.data.principal?.userId, client: socket.data.client });
+          this.metrics?.refusals.inc({ code });
           next(Object.assign(new Error(err instanceof RelayError ? err.message : 'Not allowed.'), { data: { code } }));
         },
       );
@@ -248,6 +251,7 @@ export class ChatGateway implements OnGatewayInit<ChatNamespace>, OnGatewayConne
       } catch (err) {
         const refusal = toErrorAck(err);
         this.logger.warn({ msg: 'request refused', code: refusal.error.code });
+        this.metrics?.refusals.inc({ code: refusal.error.code });
         if (AUDITED_REFUSALS.has(refusal.error.code)) {
           const reason = err instanceof RelayError ? String(err.details.reason ?? err.message) : undefined;
           this.audit.record({ event: 'socket', outcome: 'refused', code: refusal.error.code, reason, userId: socket.data.principal?.userId, client: socket.data.client, target: event });

@@ -182,6 +182,11 @@ export class SessionManager {
     return this.sharedStore;
   }
 
+  /** Messages accepted here whose answer has not finished (the answers-in-flight metric). */
+  get inFlightCount(): number {
+    return this.inFlight.size;
+  }
+
   inFlightMessage(messageId: string): InFlightMessage | undefined {
     return this.inFlight.get(messageId);
   }

@@ -23,7 +23,7 @@ export class WebClientMiddleware implements NestMiddleware {
   use(req: Request, res: Response, next: NextFunction): void {
     if (req.method !== 'GET' && req.method !== 'HEAD') return next();
     const path = decodeURIComponentSafe(req.originalUrl.split('?')[0]);
-    if (path === undefined || path.startsWith('/api/') || path.startsWith('/health/') || path.startsWith('/socket.io/')) return next();
+    if (path === undefined || path.startsWith('/api/') || path.startsWith('/health/') || path === '/metrics' || path.startsWith('/socket.io/')) return next();
     if (path === '/' && !this.built) {
       res.status(503).type('text/plain').send('The web client is not built. Run `npm run build` (npm start does it), then reload.\n');
       return;

@@ -6,6 +6,7 @@ import { Generation, LLM, Llm } from '@relay/llm';
 import { TopicPublisher } from '@relay/transport';
 import { LLM_WORKER_CONFIG, LlmWorkerConfig } from '../llm-worker.config';
 import { ChunkCoalescer } from './chunk-coalescer';
+import { GenerationMetrics } from './generation-metrics';
 import { GenerationQueue } from './generation-queue';
 import { GenerationRegistry } from './generation-registry';
 import { RepetitionGuard } from './repetition-guard';
@@ -30,6 +31,7 @@ export class GenerationHandler {
     private readonly registry: GenerationRegistry,
     private readonly queue: GenerationQueue,
     @Inject(LLM_WORKER_CONFIG) private readonly config: LlmWorkerConfig,
+    private readonly answerMetrics: GenerationMetrics,
   ) {
     this.attribution = new SourceAttribution({ minSupport: config.ATTRIBUTION_MIN_SUPPORT });
   }
@@ -113,6 +115,7 @@ export class GenerationHandler {
         },
       });
       await this.publisher.publish(TOPICS.responses, done);
+      this.answerMetrics.answered(done.payload);
       this.registry.markAnswered(prompt.messageId);
       this.logger.log({ msg: 'generated', finishReason, grounding, completionTokens: result.completionTokens, queuedMs: Math.round(startedAt - waitStart) });
     } finally {

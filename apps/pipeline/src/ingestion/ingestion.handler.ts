@@ -1,6 +1,7 @@
-import { Controller, Logger } from '@nestjs/common';
+import { Controller, Logger, Optional } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { Delivered, DocumentIndexed, DocumentIngest, DocumentUpsert, replyEnvelope, TOPICS } from '@relay/contracts';
+import { RelayMetrics } from '@relay/observability';
 import { TopicPublisher } from '@relay/transport';
 import { DocumentIndexer, DocumentIndexingError } from './document-indexer';
 import { TokenChunker } from './token-chunker';
@@ -17,12 +18,15 @@ export class IngestionHandler {
     private readonly publisher: TopicPublisher,
     private readonly chunker: TokenChunker,
     private readonly indexer: DocumentIndexer,
+    @Optional() private readonly metrics?: RelayMetrics,
   ) {}
 
   @EventPattern(TOPICS.documentIngest, { stage: 'ingestion' })
   async handle(@Payload() record: Delivered<DocumentIngest>): Promise<void> {
     const body = record.payload;
     const status = body.type === 'upsert' ? await this.upsert(body) : { documentId: body.documentId, status: 'deleted' as const, chunks: await this.indexer.remove(body.documentId) };
+    this.metrics?.documentsIngested.inc({ outcome: status.status });
+    if (status.status === 'indexed') this.metrics?.chunksIngested.inc(undefined, status.chunks);
     // A failed publish throws: the transport retries the record, and indexing it again is harmless (it replaces).
     await this.publisher.publish(TOPICS.documentIndexed, replyEnvelope(record, status));
   }

@@ -1,7 +1,7 @@
-import { Controller, Inject, Logger } from '@nestjs/common';
+import { Controller, Inject, Logger, Optional } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { ChatQuery, Delivered, forwardEnvelope, replyEnvelope, TOPICS } from '@relay/contracts';
-import { AuditLog } from '@relay/observability';
+import { AuditLog, RelayMetrics } from '@relay/observability';
 import { TopicPublisher } from '@relay/transport';
 import { PIPELINE_CONFIG, PipelineConfig } from '../pipeline.config';
 import { ProfanityFilter } from './profanity-filter';
@@ -16,6 +16,7 @@ export class PreprocessorHandler {
     private readonly publisher: TopicPublisher,
     private readonly audit: AuditLog,
     @Inject(PIPELINE_CONFIG) config: PipelineConfig,
+    @Optional() private readonly metrics?: RelayMetrics,
   ) {
     this.filter = new ProfanityFilter(config.PROFANITY_POLICY);
   }
@@ -34,6 +35,7 @@ export class PreprocessorHandler {
     };
     this.logger.log({ msg: 'request', ...record });
     this.audit.record({ kind: 'request', ...record });
+    if (verdict.action !== 'none') this.metrics?.profanity.inc({ outcome: verdict.action });
 
     if (verdict.action === 'rejected') {
       await this.publisher.publish(

@@ -1,6 +1,7 @@
-import { Controller, Inject } from '@nestjs/common';
+import { Controller, Inject, Optional } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { Delivered, EmbeddedQuery, forwardEnvelope, TOPICS } from '@relay/contracts';
+import { RelayMetrics } from '@relay/observability';
 import { KEYWORD_INDEX, KeywordIndex } from '@relay/retrieval';
 import { TopicPublisher } from '@relay/transport';
 import { VECTOR_STORE, VectorStore } from '@relay/vector-store';
@@ -18,8 +19,9 @@ export class RetrieverHandler {
     @Inject(VECTOR_STORE) store: VectorStore,
     @Inject(KEYWORD_INDEX) keywords: KeywordIndex,
     @Inject(PIPELINE_CONFIG) config: PipelineConfig,
+    @Optional() metrics?: RelayMetrics,
   ) {
-    this.retriever = new Retriever(store, keywords, retrieverOptions(config));
+    this.retriever = new Retriever(store, keywords, retrieverOptions(config), (index, seconds) => metrics?.searchSeconds.observe({ index }, seconds));
   }
 
   @EventPattern(TOPICS.embedded, { stage: 'retriever' })

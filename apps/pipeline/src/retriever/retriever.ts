@@ -53,15 +53,24 @@ export class Retriever {
     private readonly store: VectorStore,
     private readonly keywords: KeywordIndex,
     private readonly options: RetrieverOptions,
+    /** Told how long each search took, by index (the retrieval metrics). */
+    private readonly onSearch: (index: 'vector' | 'keyword', seconds: number) => void = () => undefined,
   ) {}
+
+  private async timed<T>(index: 'vector' | 'keyword', search: () => Promise<T> | T): Promise<T> {
+    const started = performance.now();
+    const result = await search();
+    this.onSearch(index, (performance.now() - started) / 1000);
+    return result;
+  }
 
   async retrieve(query: RetrievalQuery): Promise<RetrievedChunk[]> {
     const { topK, vectorCandidates, keywordCandidates } = this.options;
     const scope = scopeFilter(query.scope);
     if (topK === 0 || scope.collectionIds.length === 0) return [];
     const [vectorHits, keywordHits] = await Promise.all([
-      vectorCandidates > 0 ? this.store.search(query.vector, Math.max(vectorCandidates, topK), scope) : [],
-      keywordCandidates > 0 && query.text.trim() ? this.keywords.search(query.text, Math.max(keywordCandidates, topK), scope) : [],
+      vectorCandidates > 0 ? this.timed('vector', () => this.store.search(query.vector, Math.max(vectorCandidates, topK), scope)) : [],
+      keywordCandidates > 0 && query.text.trim() ? this.timed('keyword', () => this.keywords.search(query.text, Math.max(keywordCandidates, topK), scope)) : [],
     ]);
 
     const candidates = new Map<string, Candidate>();

@@ -6,6 +6,8 @@ export interface MicroBatchingOptions {
   maxBatch: number;
   /** Longest a text waits for others to join its batch while the model is idle. */
   maxWaitMs: number;
+  /** Told the size and duration of each model call (the embedder metrics). */
+  onBatch?: (size: number, seconds: number) => void;
 }
 
 interface PendingRequest {
@@ -93,7 +95,10 @@ export class MicroBatchingEmbedder implements Embedder, OnModuleInit, OnModuleDe
       const texts = requests.flatMap((r) => r.texts);
       const vectors: Float32Array[] = [];
       for (let i = 0; i < texts.length; i += this.options.maxBatch) {
-        vectors.push(...(await this.inner.embed(texts.slice(i, i + this.options.maxBatch))));
+        const batch = texts.slice(i, i + this.options.maxBatch);
+        const started = performance.now();
+        vectors.push(...(await this.inner.embed(batch)));
+        this.options.onBatch?.(batch.length, (performance.now() - started) / 1000);
       }
       let offset = 0;
       for (const request of requests) {

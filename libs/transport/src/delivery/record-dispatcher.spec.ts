@@ -1,5 +1,5 @@
 import { CORRELATION_HEADER, createEnvelope, DEAD_LETTER_HEADERS, Delivered, nowMs, TOPICS } from '@relay/contracts';
-import { CorrelationContext, CorrelationFields } from '@relay/observability';
+import { CorrelationContext, CorrelationFields, RelayMetrics } from '@relay/observability';
 import type { TransportRecord } from '../transport-record';
 import { DeliveryTarget, RecordDispatcher } from './record-dispatcher';
 import type { RetryPolicy } from './retry-policy';
@@ -39,8 +39,9 @@ class FakeTarget implements DeliveryTarget {
 function setup(retry: RetryPolicy = FAST_RETRY) {
   const deadLetters: TransportRecord[] = [];
   const logger = new RecordingLogger();
-  const dispatcher = new RecordDispatcher(retry, async (r) => void deadLetters.push(r), logger);
-  return { dispatcher, deadLetters, logger };
+  const metrics = new RelayMetrics();
+  const dispatcher = new RecordDispatcher(retry, async (r) => void deadLetters.push(r), logger, metrics);
+  return { dispatcher, deadLetters, logger, metrics };
 }
 
 function controlRecord(overrides: { sessionId?: string; key?: string; correlationId?: string; header?: string } = {}) {
@@ -246,5 +247,36 @@ describe('RecordDispatcher', () => {
 
     await expect(dispatcher.dispatch(rawRecord('garbage'), new FakeTarget())).resolves.toBeUndefined();
     expect(logger.errors.map((e) => e.msg)).toContain('could not publish dead letter');
+  });
+});
+
+describe('RecordDispatcher metrics', () => {
+  /** One sample's value from the registry, by metric name and labels. */
+  async function sample(metrics: RelayMetrics, name: string, labels: Record<string, string>): Promise<number> {
+    const metric = metrics.registry.registry.getSingleMetric(name);
+    const values = (await metric!.get()).values;
+    const found = values.find((v) => ((v as { metricName?: string }).metricName ?? name) === (name.endsWith('_duration_seconds') ? `${name}_count` : name) && Object.entries(labels).every(([k, val]) => v.labels[k] === val));
+    return found?.value ?? 0;
+  }
+
+  it('counts a record handled after a retry, the failure, the retry and the handling time, under its stage', async () => {
+    const { dispatcher, metrics } = setup();
+    await dispatcher.dispatch(controlRecord().record, new FakeTarget('preprocessor', 1));
+    expect(await sample(metrics, 'relay_stage_records_total', { stage: 'preprocessor', outcome: 'handled' })).toBe(1);
+    expect(await sample(metrics, 'relay_stage_handler_failures_total', { stage: 'preprocessor' })).toBe(1);
+    expect(await sample(metrics, 'relay_stage_retries_total', { stage: 'preprocessor' })).toBe(1);
+    expect(await sample(metrics, 'relay_stage_handling_duration_seconds', { stage: 'preprocessor' })).toBe(1);
+    expect(await sample(metrics, 'relay_stage_queue_duration_seconds', { stage: 'preprocessor' })).toBe(1);
+    expect(await sample(metrics, 'relay_dead_letters_total', { stage: 'preprocessor' })).toBe(0);
+  });
+
+  it('counts a dead letter by stage and reason: a handler that keeps failing, and an invalid record', async () => {
+    const { dispatcher, metrics } = setup();
+    await dispatcher.dispatch(controlRecord().record, new FakeTarget('retriever', 10));
+    await dispatcher.dispatch({ ...controlRecord().record, value: '{not json' }, new FakeTarget('retriever'));
+    expect(await sample(metrics, 'relay_dead_letters_total', { stage: 'retriever', reason: 'handler_failed' })).toBe(1);
+    expect(await sample(metrics, 'relay_dead_letters_total', { stage: 'retriever', reason: 'invalid' })).toBe(1);
+    expect(await sample(metrics, 'relay_stage_records_total', { stage: 'retriever', outcome: 'dead_lettered' })).toBe(2);
+    expect(await sample(metrics, 'relay_stage_retries_total', { stage: 'retriever' })).toBe(FAST_RETRY.maxAttempts - 1);
   });
 });

@@ -9,7 +9,7 @@ import {
   TOPIC_PAYLOAD_SCHEMAS,
   TOPICS,
 } from '@relay/contracts';
-import { CorrelationContext } from '@relay/observability';
+import { CorrelationContext, DeadLetterReason, RelayMetrics } from '@relay/observability';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TransportRecord } from '../transport-record';
 import { backoffDelayMs, RetryPolicy } from './retry-policy';
@@ -50,12 +50,14 @@ export class RecordDispatcher {
     private readonly retry: RetryPolicy,
     private readonly publishDeadLetter: (record: TransportRecord) => Promise<void>,
     private readonly logger: DispatcherLogger,
+    /** Every stage's records, failures, retries, dead letters and timings are counted here, on any transport. */
+    private readonly metrics: RelayMetrics = new RelayMetrics({ enabled: false }),
   ) {}
 
   async dispatch(record: TransportRecord, target: DeliveryTarget | undefined): Promise<void> {
     const correlationId = record.headers[CORRELATION_HEADER] ?? 'unknown';
     await CorrelationContext.run({ correlationId, topic: record.topic }, async () => {
-      if (!target) return this.deadLetter(record, `no handler for topic ${record.topic}`, 'none', 0);
+      if (!target) return this.deadLetter(record, `no handler for topic ${record.topic}`, 'none', 0, 'no_handler');
       // The dead-letter topic's records are raw: its consumers get them as they are.
       if (record.topic === TOPICS.deadLetters) return this.deliverRaw(record, target);
 
@@ -63,8 +65,10 @@ export class RecordDispatcher {
       try {
         message = this.parse(record);
       } catch (err) {
-        return this.deadLetter(record, (err as Error).message, target.stage, 0);
+        return this.deadLetter(record, (err as Error).message, target.stage, 0, 'invalid');
       }
+      const stage = { stage: target.stage };
+      if (message.sentAt > 0) this.metrics.stageQueueSeconds.observe(stage, Math.max(0, nowMs() - message.sentAt) / 1000);
       const fields = CorrelationContext.current()!;
       fields.correlationId = message.correlationId;
       fields.messageId = message.messageId;
@@ -74,10 +78,14 @@ export class RecordDispatcher {
         try {
           message.receivedAt = nowMs();
           await target.handle(message, record);
+          this.metrics.stageHandlingSeconds.observe(stage, (nowMs() - message.receivedAt) / 1000);
+          this.metrics.stageRecords.inc({ stage: target.stage, outcome: 'handled' });
           return;
         } catch (err) {
+          this.metrics.stageHandlerFailures.inc(stage);
           const reason = err instanceof Error ? err.message : describe(err);
-          if (attempt >= this.retry.maxAttempts) return this.deadLetter(record, reason, target.stage, attempt);
+          if (attempt >= this.retry.maxAttempts) return this.deadLetter(record, reason, target.stage, attempt, 'handler_failed');
+          this.metrics.stageRetries.inc(stage);
           const delay = backoffDelayMs(this.retry, attempt + 1);
           this.logger.warn({ stage: target.stage, attempt, delay, err: reason }, 'handler failed; retrying');
           await sleep(delay);
@@ -111,8 +119,10 @@ export class RecordDispatcher {
     }
   }
 
-  private async deadLetter(record: TransportRecord, reason: string, stage: string, attempts: number): Promise<void> {
+  private async deadLetter(record: TransportRecord, reason: string, stage: string, attempts: number, why: DeadLetterReason): Promise<void> {
     this.logger.error({ stage, topic: record.topic, attempts, reason }, 'message dead-lettered');
+    this.metrics.stageRecords.inc({ stage, outcome: 'dead_lettered' });
+    this.metrics.deadLetters.inc({ stage, reason: why });
     try {
       await this.publishDeadLetter({
         topic: TOPICS.deadLetters,

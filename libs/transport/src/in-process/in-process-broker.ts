@@ -78,6 +78,11 @@ export class InProcessBroker {
     this.enqueue(state, record);
   }
 
+  /** The topics published to or subscribed so far. */
+  topicNames(): string[] {
+    return [...this.topics.keys()];
+  }
+
   /** Records queued or in flight on a topic: the largest backlog of any group, or the pre-subscription backlog. */
   depth(topic: string): number {
     const state = this.topics.get(topic);

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { RelayMetrics } from '@relay/observability';
 import { CustomTransportStrategy, Server } from '@nestjs/microservices';
 import { nestHandlerTarget } from '../delivery/nest-handler-target';
 import { RecordDispatcher } from '../delivery/record-dispatcher';
@@ -24,6 +25,7 @@ export class InProcessServer extends Server implements CustomTransportStrategy {
     /** Records of different sessions each stage handles at once; the broker's default when not given. */
     private readonly concurrency?: StageConcurrency,
     private readonly group = 'relay',
+    metrics: RelayMetrics = new RelayMetrics({ enabled: false }),
   ) {
     super();
     const logger = new Logger('InProcessTransport');
@@ -31,6 +33,7 @@ export class InProcessServer extends Server implements CustomTransportStrategy {
       retry,
       (record) => broker.publish(record, 'wait'),
       { warn: (obj, msg) => logger.warn({ ...obj, msg }), error: (obj, msg) => logger.error({ ...obj, msg }) },
+      metrics,
     );
   }
 

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { RelayMetrics } from '@relay/observability';
 import { CustomTransportStrategy, Server } from '@nestjs/microservices';
 import { Admin, Consumer, EachMessagePayload, IHeaders, Kafka, Partitioners, Producer } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
@@ -8,6 +9,7 @@ import { PartitionWorker } from '../delivery/partition-worker';
 import { DeliveryTarget, RecordDispatcher } from '../delivery/record-dispatcher';
 import { RetryPolicy } from '../delivery/retry-policy';
 import { concurrencyOf, StageConcurrency } from '../delivery/stage-concurrency';
+import { ConsumerLagReader } from './consumer-lag';
 import { createKafka } from './kafka-client-factory';
 import { ensureTopics } from './kafka-topics';
 import type { KafkaConfig } from './kafka.config';
@@ -62,6 +64,7 @@ export class KafkaServer extends Server implements CustomTransportStrategy {
     /** Records of different sessions each stage handles at once in this process. */
     private readonly concurrency: StageConcurrency,
     private readonly instanceId = randomUUID().slice(0, 8),
+    private readonly metrics: RelayMetrics = new RelayMetrics({ enabled: false }),
   ) {
     super();
     this.kafka = createKafka(config, `${config.KAFKA_CLIENT_ID}-${app}`);
@@ -98,6 +101,7 @@ export class KafkaServer extends Server implements CustomTransportStrategy {
     if ((await Promise.race([settled, grace])) === 'late') this.log.warn({ msg: `records still in hand after ${SHUTDOWN_GRACE_MS} ms; leaving them uncommitted` });
     await Promise.allSettled(this.consumers.map((c) => c.disconnect()));
     await this.producer?.disconnect().catch(() => undefined);
+    await this.lagAdmin?.then((admin) => admin.disconnect()).catch(() => undefined);
   }
 
   on(): void {
@@ -147,12 +151,33 @@ export class KafkaServer extends Server implements CustomTransportStrategy {
         await producer.send({ topic: record.topic, acks: -1, messages: [{ key: record.key, value: record.value, headers: record.headers }] });
       },
       { warn: (obj, msg) => this.log.warn({ ...obj, msg }), error: (obj, msg) => this.log.error({ ...obj, msg }) },
+      this.metrics,
     );
+
+    // Consumer lag of every stage's group, read from the admin API when Prometheus scrapes (its own connection).
+    const lag = new ConsumerLagReader(() => this.connectedLagAdmin(), this.config.KAFKA_GROUP_PREFIX);
+    this.metrics.observeConsumerLag(() => lag.read());
 
     // Ready only once every group has joined: a gateway that answered ready before its chat.responses group joined
     // would miss the answers to the first messages it accepted.
     await Promise.all([...groups].map(([groupId, targets]) => this.consume(groupId, targets)));
     this.listening = true;
+  }
+
+  private lagAdmin?: Promise<Admin>;
+
+  private connectedLagAdmin(): Promise<Admin> {
+    if (this.closing) return Promise.reject(new Error('closing'));
+    this.lagAdmin ??= (async () => {
+      const admin = this.kafka.admin();
+      await admin.connect();
+      return admin;
+    })();
+    // A failed connection is tried again at the next scrape.
+    return this.lagAdmin.catch((err: unknown) => {
+      this.lagAdmin = undefined;
+      throw err;
+    });
   }
 
   private async commitCurrentEnds(admin: Admin, groupId: string, topics: string[]): Promise<void> {
