@@ -73,6 +73,9 @@ interface Measured {
 
 async function main(): Promise<void> {
   const env = {
+    // Every query reaches chat.prompts and the model: the bench measures the stages and the model, and the relevance
+    // gate would answer some of its questions "not in your documents" itself (RELEVANCE_GATE=true to include it).
+    RELEVANCE_GATE: 'false',
     ...readEnvironment(),
     DATA_DIR: mkdtempSync(join(tmpdir(), 'relay-bench-')),
     LOG_LEVEL: 'error',
