@@ -65,7 +65,8 @@ export class ChatResponsesHandler {
       case 'error': {
         // Every gateway tells its own sockets; only the one that accepted the message audits it.
         await this.sessions.finish(sessionId, messageId, { text: '', error: { code: body.code, message: body.message } });
-        await this.interactions.ended(messageId, { outcome: `error:${body.code}` });
+        // An expired message is work shed, not a failure: audited as its own outcome.
+        await this.interactions.ended(messageId, body.code === 'EXPIRED' ? { outcome: 'expired' } : { outcome: `error:${body.code}` });
         this.gateway.emitToSession(sessionId, SERVER_EVENTS.error, { sessionId, messageId, code: body.code, message: body.message });
         return;
       }

@@ -1,9 +1,9 @@
 import { Controller, Inject, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import { ANONYMOUS_USER_ID, ChatControl, ChatPrompt, ChatResponse, Delivered, forwardEnvelope, nowMs, replyEnvelope, TOPICS } from '@relay/contracts';
+import { ANONYMOUS_USER_ID, ChatControl, ChatPrompt, ChatResponse, Delivered, forwardEnvelope, isPastDeadline, nowMs, replyEnvelope, TOPICS } from '@relay/contracts';
 import { Generation, LLM, Llm } from '@relay/llm';
-import { TopicPublisher } from '@relay/transport';
+import { DeadlineGuard, TopicPublisher } from '@relay/transport';
 import { LLM_WORKER_CONFIG, LlmWorkerConfig } from '../llm-worker.config';
 import { ChunkCoalescer } from './chunk-coalescer';
 import { GenerationQueue } from './generation-queue';
@@ -18,11 +18,15 @@ import { SourceAttribution } from './source-attribution';
  * tell the client its place in line (and that it left the line). The text
  * passes through a repetition guard (a looping answer stops at its last new sentence) and, once complete, through
  * source attribution (which sources it uses, and whether it rests on any).
+ *
+ * A prompt past its deadline is not generated: one that arrives late is skipped at once, and one that waits in the
+ * queue leaves it when its deadline passes; either way the client hears EXPIRED and the model is not called.
  */
 @Controller()
 export class GenerationHandler {
   private readonly logger = new Logger('LlmWorker');
   private readonly attribution: SourceAttribution;
+  private readonly deadline: DeadlineGuard;
 
   constructor(
     private readonly publisher: TopicPublisher,
@@ -32,6 +36,7 @@ export class GenerationHandler {
     @Inject(LLM_WORKER_CONFIG) private readonly config: LlmWorkerConfig,
   ) {
     this.attribution = new SourceAttribution({ minSupport: config.ATTRIBUTION_MIN_SUPPORT });
+    this.deadline = new DeadlineGuard(publisher, 'llm-worker');
   }
 
   @EventPattern(TOPICS.prompts, { stage: 'llm-worker' })
@@ -41,7 +46,10 @@ export class GenerationHandler {
       this.logger.log({ msg: 'duplicate prompt skipped' });
       return;
     }
+    if (await this.deadline.skipIfExpired(prompt)) return;
     const signal = this.registry.start(prompt.messageId);
+    // The prompt leaves the queue when its deadline passes (a cancel still ends it at any time).
+    const deadlinePassed = prompt.deadline === undefined ? undefined : AbortSignal.timeout(untilDeadlineMs(prompt.deadline));
     const guard = new RepetitionGuard();
     const stopRepeating = new AbortController();
     const generationId = randomUUID();
@@ -64,12 +72,18 @@ export class GenerationHandler {
         messageId: prompt.messageId,
         // Anonymous sessions are each their own user, so one anonymous burst does not hold up other visitors.
         userId: prompt.payload.userId === ANONYMOUS_USER_ID ? `session:${prompt.sessionId}` : `user:${prompt.payload.userId}`,
-        signal,
+        signal: deadlinePassed ? AbortSignal.any([signal, deadlinePassed]) : signal,
         onPosition: (position) => {
           toldQueued = true;
           publishInOrder({ type: 'status', state: 'queued', position });
         },
       });
+      if (!signal.aborted && (deadlinePassed?.aborted || isPastDeadline(prompt))) {
+        // Its deadline passed while it waited for the model: the model is not called for it.
+        await publishing;
+        await this.deadline.expire(prompt);
+        return;
+      }
       const startedAt = nowMs();
       if (turn === 'started' && toldQueued) publishInOrder({ type: 'status', state: 'generating' });
       const result: Generation = signal.aborted
@@ -127,4 +141,9 @@ export class GenerationHandler {
     const outcome = this.registry.cancel(control.messageId);
     this.logger.log({ msg: 'cancel', outcome });
   }
+}
+
+/** Whole ms from now to the deadline, as a timer takes them (an integer, at most about 24.8 days). */
+function untilDeadlineMs(deadline: number): number {
+  return Math.min(2 ** 31 - 1, Math.max(0, Math.ceil(deadline - nowMs())));
 }

@@ -2,7 +2,7 @@ import { Controller, Inject, Logger } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { Delivered, forwardEnvelope, RelayError, replyEnvelope, RetrievedContext, TOPICS } from '@relay/contracts';
 import { PROMPT_TOKENIZER, PromptTokenizer } from '@relay/llm';
-import { TopicPublisher } from '@relay/transport';
+import { DeadlineGuard, TopicPublisher } from '@relay/transport';
 import { PIPELINE_CONFIG, PipelineConfig } from '../pipeline.config';
 import { notFoundAnswer } from './not-found-answer';
 import { PromptBuilder } from './prompt-builder';
@@ -17,6 +17,7 @@ import { promptBuilderOptions } from './prompt-builder-options';
 export class PromptBuilderHandler {
   private readonly logger = new Logger('PromptBuilder');
   private readonly builder: PromptBuilder;
+  private readonly deadline: DeadlineGuard;
 
   constructor(
     private readonly publisher: TopicPublisher,
@@ -24,10 +25,12 @@ export class PromptBuilderHandler {
     @Inject(PIPELINE_CONFIG) config: PipelineConfig,
   ) {
     this.builder = new PromptBuilder(tokenizer, promptBuilderOptions(config));
+    this.deadline = new DeadlineGuard(publisher, 'prompt-builder');
   }
 
   @EventPattern(TOPICS.retrieved, { stage: 'prompt-builder' })
   async handle(@Payload() context: Delivered<RetrievedContext>): Promise<void> {
+    if (await this.deadline.skipIfExpired(context)) return;
     // The room kept for the answer: the model's tuned default or LLM_MAX_TOKENS.
     const maxTokens = this.tokenizer.maxTokens;
     const { text: question, history, chunks, moderation, userId } = context.payload;

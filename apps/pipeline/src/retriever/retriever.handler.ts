@@ -2,7 +2,7 @@ import { Controller, Inject } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { Delivered, EmbeddedQuery, forwardEnvelope, TOPICS } from '@relay/contracts';
 import { KEYWORD_INDEX, KeywordIndex } from '@relay/retrieval';
-import { TopicPublisher } from '@relay/transport';
+import { DeadlineGuard, TopicPublisher } from '@relay/transport';
 import { VECTOR_STORE, VectorStore } from '@relay/vector-store';
 import { PIPELINE_CONFIG, PipelineConfig } from '../pipeline.config';
 import { Retriever } from './retriever';
@@ -12,6 +12,7 @@ import { retrieverOptions } from './retriever-options';
 @Controller()
 export class RetrieverHandler {
   private readonly retriever: Retriever;
+  private readonly deadline: DeadlineGuard;
 
   constructor(
     private readonly publisher: TopicPublisher,
@@ -20,10 +21,12 @@ export class RetrieverHandler {
     @Inject(PIPELINE_CONFIG) config: PipelineConfig,
   ) {
     this.retriever = new Retriever(store, keywords, retrieverOptions(config));
+    this.deadline = new DeadlineGuard(publisher, 'retriever');
   }
 
   @EventPattern(TOPICS.embedded, { stage: 'retriever' })
   async handle(@Payload() query: Delivered<EmbeddedQuery>): Promise<void> {
+    if (await this.deadline.skipIfExpired(query)) return;
     const { embedding, embeddingModel: _model, scope, ...rest } = query.payload;
     const chunks = await this.retriever.retrieve({ text: rest.text, vector: Float32Array.from(embedding), scope });
     await this.publisher.publish(TOPICS.retrieved, forwardEnvelope(query, 'retriever', { ...rest, chunks }));
