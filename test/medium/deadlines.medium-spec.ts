@@ -80,7 +80,7 @@ describe('answer deadlines (ANSWER_DEADLINE_MS)', () => {
     await second.client.waitFor(() => second.client.finished(waiting.messageId), 10_000);
     expect(second.client.errors).toEqual([expect.objectContaining({ messageId: waiting.messageId, code: 'EXPIRED' })]);
     // It was told it waited, and left the line before the running answer ended.
-    expect(second.client.statusesOf(waiting.messageId)).toEqual(['queued:1']);
+    expect(second.client.queueStatusesOf(waiting.messageId)).toEqual(['queued:1']);
     expect(first.client.finished(running.messageId)).toBe(false);
 
     await first.client.waitFor(() => first.client.finished(running.messageId), 10_000);

@@ -44,7 +44,13 @@ export class ChatResponsesHandler {
         const event: ChatStatusEvent =
           body.state === 'queued' ? { sessionId, messageId, state: 'queued', position: body.position! } : { sessionId, messageId, state: body.state };
         // A status that arrives after the answer began (another worker's leftover) is stale: not delivered.
-        if (this.tracker.status(event)) this.gateway.emitToSession(sessionId, SERVER_EVENTS.status, event);
+        const verdict = this.tracker.status(event, body.generationId);
+        if (verdict === 'stale') return;
+        if (verdict === 'restarted') {
+          this.logger.warn({ msg: 'prompt taken over by another worker before its answer began' });
+          this.gateway.emitToSession(sessionId, SERVER_EVENTS.status, { sessionId, messageId, state: 'restarted' });
+        }
+        this.gateway.emitToSession(sessionId, SERVER_EVENTS.status, event);
         return;
       }
       case 'chunk': {

@@ -13,9 +13,13 @@ interface MessageDelivery {
   done?: ChatDoneEvent;
   /** The latest status before the first chunk (its place in line), for a client that resumes while it waits. */
   status?: ChatStatusEvent;
+  /** The LLM worker attempt the latest worker status came from: a status from another one means a restart. */
+  statusAttempt?: string;
 }
 
 export type ChunkVerdict = 'deliver' | 'duplicate' | 'restart';
+/** `restarted`: deliver it, after telling the client that another worker took the message over. */
+export type StatusVerdict = 'deliver' | 'stale' | 'restarted';
 
 /**
  * What this gateway has delivered of each recent answer. Upstream delivery is at-least-once, so the same chunk can
@@ -53,16 +57,23 @@ export class DeliveryTracker {
     return 'deliver';
   }
 
-  /** True if the status is to be delivered: the answer has not begun streaming or finished yet. */
-  status(event: ChatStatusEvent): boolean {
+  /**
+   * Whether to deliver a status: `stale` once the answer has begun streaming or finished (a leftover of another
+   * worker); `restarted` when it comes from another LLM worker attempt than the statuses before it (`attempt`: the
+   * status record's generationId), i.e. the worker that had the prompt died and another took it over.
+   */
+  status(event: ChatStatusEvent, attempt?: string): StatusVerdict {
     const state = this.messages.get(event.messageId);
     if (!state) {
-      this.remember(event.messageId, { sessionId: event.sessionId, generationId: '', nextSeq: 0, chunks: [], status: event });
-      return true;
+      this.remember(event.messageId, { sessionId: event.sessionId, generationId: '', nextSeq: 0, chunks: [], status: event, statusAttempt: attempt });
+      return 'deliver';
     }
-    if (state.done || state.chunks.length > 0) return false;
+    if (state.done || state.chunks.length > 0) return 'stale';
     state.status = event;
-    return true;
+    if (attempt === undefined) return 'deliver';
+    const restarted = state.statusAttempt !== undefined && state.statusAttempt !== attempt;
+    state.statusAttempt = attempt;
+    return restarted ? 'restarted' : 'deliver';
   }
 
   /** True the first time an answer's sources arrive; a repeated record (a redelivered query) is a duplicate. */

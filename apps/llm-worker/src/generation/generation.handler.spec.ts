@@ -42,7 +42,7 @@ describe('GenerationHandler deadline', () => {
     await waiting;
     // It left the line before the running answer (~200 ms) freed the model.
     expect(responsesOf('running').some((r) => r.type === 'done')).toBe(false);
-    expect(responsesOf('waiting')).toEqual([{ type: 'status', state: 'queued', position: 1 }, expect.objectContaining({ type: 'error', code: 'EXPIRED' })]);
+    expect(responsesOf('waiting')).toEqual([expect.objectContaining({ type: 'status', state: 'queued', position: 1 }), expect.objectContaining({ type: 'error', code: 'EXPIRED' })]);
     await running;
     expect(llm.prompts).toHaveLength(1);
     expect(responsesOf('running').at(-1)).toMatchObject({ type: 'done', finishReason: 'stop' });
@@ -53,5 +53,21 @@ describe('GenerationHandler deadline', () => {
     await sut.generate(deliveredRecord(prompt, { messageId: 'ok', deadlineInMs: 60_000 }));
     expect(llm.prompts).toHaveLength(1);
     expect(responsesOf('ok').at(-1)).toMatchObject({ type: 'done' });
+  });
+  it('says generating as the model starts reading, again every STATUS_HEARTBEAT_MS until the first chunk, and never after it', async () => {
+    const publisher = new RecordingTopicPublisher();
+    // The first word comes after 300 ms (a long prompt being read), the next two 300 ms apart.
+    const llm = new ScriptedLlm('one two three', 300, 1);
+    const sut = new GenerationHandler(publisher, llm, new GenerationRegistry(), new GenerationQueue(() => 1), parseEnv(llmWorkerConfigSchema, { STATUS_HEARTBEAT_MS: '50', STREAM_COALESCE_MS: '0', STREAM_COALESCE_MAX_PIECES: '1' }));
+    await sut.generate(deliveredRecord(prompt, { deadlineInMs: 60_000 }));
+
+    const responses = publisher.on(TOPICS.responses).map((p) => p.envelope.payload as { type: string; state?: string; generationId?: string });
+    const firstChunk = responses.findIndex((r) => r.type === 'chunk');
+    const before = responses.slice(0, firstChunk);
+    expect(before.length).toBeGreaterThanOrEqual(4);
+    expect(before.every((r) => r.type === 'status' && r.state === 'generating')).toBe(true);
+    // Every status carries this attempt's id, the one its chunks carry.
+    expect(new Set(before.map((r) => r.generationId))).toEqual(new Set([responses[firstChunk].generationId]));
+    expect(responses.slice(firstChunk).some((r) => r.type === 'status')).toBe(false);
   });
 });

@@ -10,12 +10,15 @@ import { GenerationQueue } from './generation-queue';
 import { GenerationRegistry } from './generation-registry';
 import { RepetitionGuard } from './repetition-guard';
 import { SourceAttribution } from './source-attribution';
+import { StatusHeartbeat } from './status-heartbeat';
 
 /**
  * Generates the answer to a built prompt and streams it to chat.responses: one chunk record per piece of text the
  * model produces (seq from 0, in order), then a done record with the full text, citations and usage. When the model
- * is busy with as many answers as it generates at once, the prompt waits in the GenerationQueue, and status records
- * tell the client its place in line (and that it left the line). The text
+ * is busy with as many answers as it generates at once, the prompt waits in the GenerationQueue. Until the first
+ * chunk, status records tell the client its place in line, then that the model reads the prompt, each said again
+ * every STATUS_HEARTBEAT_MS (StatusHeartbeat), and carry this attempt's generationId so the gateway can tell the
+ * client when another worker took the prompt over. The text
  * passes through a repetition guard (a looping answer stops at its last new sentence) and, once complete, through
  * source attribution (which sources it uses, and whether it rests on any).
  *
@@ -64,8 +67,8 @@ export class GenerationHandler {
     const coalescer = new ChunkCoalescer(this.config.STREAM_COALESCE_MS, this.config.STREAM_COALESCE_MAX_PIECES, (delta) => {
       publishInOrder({ type: 'chunk', generationId, seq: seq++, delta });
     });
+    const heartbeat = new StatusHeartbeat(this.config.STATUS_HEARTBEAT_MS, (status) => publishInOrder({ type: 'status', ...status, generationId }));
     const waitStart = nowMs();
-    let toldQueued = false;
     let turn: 'started' | 'cancelled' | undefined;
     try {
       turn = await this.queue.acquire({
@@ -73,19 +76,17 @@ export class GenerationHandler {
         // Anonymous sessions are each their own user, so one anonymous burst does not hold up other visitors.
         userId: prompt.payload.userId === ANONYMOUS_USER_ID ? `session:${prompt.sessionId}` : `user:${prompt.payload.userId}`,
         signal: deadlinePassed ? AbortSignal.any([signal, deadlinePassed]) : signal,
-        onPosition: (position) => {
-          toldQueued = true;
-          publishInOrder({ type: 'status', state: 'queued', position });
-        },
+        onPosition: (position) => heartbeat.tell({ state: 'queued', position }),
       });
       if (!signal.aborted && (deadlinePassed?.aborted || isPastDeadline(prompt))) {
         // Its deadline passed while it waited for the model: the model is not called for it.
+        heartbeat.stop();
         await publishing;
         await this.deadline.expire(prompt);
         return;
       }
       const startedAt = nowMs();
-      if (turn === 'started' && toldQueued) publishInOrder({ type: 'status', state: 'generating' });
+      if (turn === 'started' && !signal.aborted) heartbeat.tell({ state: 'generating' });
       const result: Generation = signal.aborted
         ? { text: '', finishReason: 'cancelled' as const, promptTokens: prompt.payload.promptTokens, completionTokens: 0 }
         : await this.llm.generate(prompt.payload.messages, {
@@ -93,11 +94,15 @@ export class GenerationHandler {
             signal: AbortSignal.any([signal, stopRepeating.signal]),
             onDelta: (delta) => {
               if (!delta) return;
-              firstTokenAt ??= nowMs();
+              if (firstTokenAt === undefined) {
+                firstTokenAt = nowMs();
+                heartbeat.stop();
+              }
               coalescer.push(guard.push(delta));
               if (guard.tripped) stopRepeating.abort();
             },
           });
+      heartbeat.stop();
       const finishedAt = nowMs();
       coalescer.push(guard.finish());
       coalescer.flush();
@@ -130,6 +135,7 @@ export class GenerationHandler {
       this.registry.markAnswered(prompt.messageId);
       this.logger.log({ msg: 'generated', finishReason, grounding, completionTokens: result.completionTokens, queuedMs: Math.round(startedAt - waitStart) });
     } finally {
+      heartbeat.stop();
       if (turn === 'started') this.queue.release();
       this.registry.finish(prompt.messageId);
     }

@@ -9,7 +9,8 @@ import { PromptBuilder } from './prompt-builder';
 import { promptBuilderOptions } from './prompt-builder-options';
 
 /**
- * Last pipeline stage: assembles the prompt within the model's context budget. The client hears of the numbered
+ * Last pipeline stage: assembles the prompt within the model's context budget (the client hears `building` as it
+ * starts). The client hears of the numbered
  * sources at once (a `sources` record on chat.responses, published before the prompt, so before any chunk); when
  * nothing retrieved is relevant, it answers "not in your documents" itself and the model is not asked.
  */
@@ -31,6 +32,7 @@ export class PromptBuilderHandler {
   @EventPattern(TOPICS.retrieved, { stage: 'prompt-builder' })
   async handle(@Payload() context: Delivered<RetrievedContext>): Promise<void> {
     if (await this.deadline.skipIfExpired(context)) return;
+    await this.publisher.publish(TOPICS.responses, replyEnvelope(context, { type: 'status', state: 'building' }));
     // The room kept for the answer: the model's tuned default or LLM_MAX_TOKENS.
     const maxTokens = this.tokenizer.maxTokens;
     const { text: question, history, chunks, moderation, userId } = context.payload;

@@ -1,6 +1,6 @@
 import { Controller, Inject } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import { Delivered, EmbeddedQuery, forwardEnvelope, TOPICS } from '@relay/contracts';
+import { Delivered, EmbeddedQuery, forwardEnvelope, replyEnvelope, TOPICS } from '@relay/contracts';
 import { KEYWORD_INDEX, KeywordIndex } from '@relay/retrieval';
 import { DeadlineGuard, TopicPublisher } from '@relay/transport';
 import { VECTOR_STORE, VectorStore } from '@relay/vector-store';
@@ -8,7 +8,10 @@ import { PIPELINE_CONFIG, PipelineConfig } from '../pipeline.config';
 import { Retriever } from './retriever';
 import { retrieverOptions } from './retriever-options';
 
-/** Finds the knowledge-base chunks that answer the query, by its embedding and by its words, inside the query's scope. */
+/**
+ * Finds the knowledge-base chunks that answer the query, by its embedding and by its words, inside the query's scope.
+ * The client hears `searching` again as it starts (a word after a slow embedding, or after a redelivery).
+ */
 @Controller()
 export class RetrieverHandler {
   private readonly retriever: Retriever;
@@ -27,6 +30,7 @@ export class RetrieverHandler {
   @EventPattern(TOPICS.embedded, { stage: 'retriever' })
   async handle(@Payload() query: Delivered<EmbeddedQuery>): Promise<void> {
     if (await this.deadline.skipIfExpired(query)) return;
+    await this.publisher.publish(TOPICS.responses, replyEnvelope(query, { type: 'status', state: 'searching' }));
     const { embedding, embeddingModel: _model, scope, ...rest } = query.payload;
     const chunks = await this.retriever.retrieve({ text: rest.text, vector: Float32Array.from(embedding), scope });
     await this.publisher.publish(TOPICS.retrieved, forwardEnvelope(query, 'retriever', { ...rest, chunks }));
