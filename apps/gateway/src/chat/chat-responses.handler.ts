@@ -46,8 +46,10 @@ export class ChatResponsesHandler {
         // A status that arrives after the answer began (another worker's leftover) is stale: not delivered.
         const verdict = this.tracker.status(event, body.generationId);
         if (verdict === 'stale') return;
-        if (verdict === 'restarted') {
-          this.logger.warn({ msg: 'prompt taken over by another worker before its answer began' });
+        if (verdict === 'restarted' || verdict === 'answer-restarted') {
+          this.logger.warn({ msg: 'prompt taken over by another worker', hadChunks: verdict === 'answer-restarted' });
+          // After chunks of the dead attempt, the client drops them first (chat:restart), then hears where the new one is.
+          if (verdict === 'answer-restarted') this.gateway.emitToSession(sessionId, SERVER_EVENTS.restart, { sessionId, messageId });
           this.gateway.emitToSession(sessionId, SERVER_EVENTS.status, { sessionId, messageId, state: 'restarted' });
         }
         this.gateway.emitToSession(sessionId, SERVER_EVENTS.status, event);

@@ -83,5 +83,22 @@ describe('DeliveryTracker', () => {
     expect(t.status(queued(1), 'g2')).toBe('restarted');
     expect(t.status(status('generating'), 'g2')).toBe('deliver');
     expect(t.replay('m', 0)?.status).toEqual(status('generating'));
+    expect(t.status(queued(1), 'g1')).toBe('stale'); // the attempt taken over says nothing any more
+  });
+
+  it('restarts an answer whose chunks came from a dead attempt as soon as the attempt that took over says where it is', () => {
+    const t = new DeliveryTracker();
+    const queued = (position: number) => ({ sessionId: 's', messageId: 'm', state: 'queued' as const, position });
+    expect(t.status({ sessionId: 's', messageId: 'm', state: 'generating' }, 'g1')).toBe('deliver');
+    expect(t.chunk(chunk(0), 'g1')).toBe('deliver');
+    expect(t.chunk(chunk(1), 'g1')).toBe('deliver');
+    expect(t.status(queued(1), 'g1')).toBe('stale'); // its own leftover: the answer goes on
+    expect(t.status(queued(3), 'g2')).toBe('answer-restarted');
+    expect(t.replay('m', 0)).toEqual({ sessionId: 's', chunks: [], status: queued(3) });
+    expect(t.status(queued(2), 'g2')).toBe('deliver');
+    expect(t.chunk(chunk(2), 'g1')).toBe('duplicate'); // a late chunk of the dead attempt
+    expect(t.chunk(chunk(0), 'g2')).toBe('deliver'); // the restart was told already
+    expect(t.chunk(chunk(1), 'g2')).toBe('deliver');
+    expect(t.status(queued(1), 'g2')).toBe('stale');
   });
 });

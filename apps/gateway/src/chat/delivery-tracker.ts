@@ -15,11 +15,17 @@ interface MessageDelivery {
   status?: ChatStatusEvent;
   /** The LLM worker attempt the latest worker status came from: a status from another one means a restart. */
   statusAttempt?: string;
+  /** Attempts another attempt took over from: their late chunks and statuses are dropped. */
+  retired?: Set<string>;
 }
 
 export type ChunkVerdict = 'deliver' | 'duplicate' | 'restart';
-/** `restarted`: deliver it, after telling the client that another worker took the message over. */
-export type StatusVerdict = 'deliver' | 'stale' | 'restarted';
+/**
+ * `restarted`: deliver it, after telling the client (chat:status `restarted`) that another worker took the message
+ * over; `answer-restarted`: the same after chunks of the earlier attempt were sent, so the client is told to drop
+ * them (chat:restart) before the status.
+ */
+export type StatusVerdict = 'deliver' | 'stale' | 'restarted' | 'answer-restarted';
 
 /**
  * What this gateway has delivered of each recent answer. Upstream delivery is at-least-once, so the same chunk can
@@ -39,7 +45,7 @@ export class DeliveryTracker {
       this.remember(event.messageId, { sessionId: event.sessionId, generationId, nextSeq: event.seq + 1, chunks: [event] });
       return 'deliver';
     }
-    if (state.done) return 'duplicate';
+    if (state.done || state.retired?.has(generationId)) return 'duplicate';
     if (state.generationId === '') {
       // Only the sources or statuses so far: this is the first chunk of the answer.
       Object.assign(state, { generationId, nextSeq: event.seq + 1, chunks: [event], status: undefined });
@@ -68,12 +74,22 @@ export class DeliveryTracker {
       this.remember(event.messageId, { sessionId: event.sessionId, generationId: '', nextSeq: 0, chunks: [], status: event, statusAttempt: attempt });
       return 'deliver';
     }
-    if (state.done || state.chunks.length > 0) return 'stale';
+    if (state.done || (attempt !== undefined && state.retired?.has(attempt))) return 'stale';
+    if (state.chunks.length > 0) {
+      // Chunks of another attempt were sent: that worker died (or lost the prompt) and this one starts over, so the
+      // answer starts again now, not only at this attempt's first chunk; the client hears where it is meanwhile.
+      if (attempt === undefined || attempt === state.generationId) return 'stale';
+      (state.retired ??= new Set()).add(state.generationId);
+      Object.assign(state, { generationId: '', nextSeq: 0, chunks: [], status: event, statusAttempt: attempt });
+      return 'answer-restarted';
+    }
     state.status = event;
     if (attempt === undefined) return 'deliver';
-    const restarted = state.statusAttempt !== undefined && state.statusAttempt !== attempt;
+    const previous = state.statusAttempt;
     state.statusAttempt = attempt;
-    return restarted ? 'restarted' : 'deliver';
+    if (previous === undefined || previous === attempt) return 'deliver';
+    (state.retired ??= new Set()).add(previous);
+    return 'restarted';
   }
 
   /** True the first time an answer's sources arrive; a repeated record (a redelivered query) is a duplicate. */

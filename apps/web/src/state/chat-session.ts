@@ -223,6 +223,7 @@ export class ChatSession {
     socket.on('chat:chunk', (e) => this.onChunk(e.messageId, e.seq, e.delta));
     socket.on('chat:restart', (e) => {
       this.streamOf(e.messageId).reset();
+      this.restarted.add(e.messageId);
       const exchange = this.byMessageId(e.messageId);
       // The same prompt is generated again: its sources stay.
       if (exchange) exchange.answer = { text: '', state: 'waiting', citations: exchange.answer.citations };
