@@ -44,6 +44,10 @@ describe('distributed mode: faults on a real broker', () => {
       // Short prompts (no sources clear this bar) and answers: the test is about delivery, not about the model, and
       // 50 chats must fit on 2 cores shared by five processes and the broker.
       RETRIEVER_MIN_SCORE: '0.99',
+      // No knowledge base to index at start-up (two pipelines embedding all of docs/ took over 90 s on a loaded
+      // machine), and no "not in your documents" short cut: every chat goes to an LLM worker, so killing one matters.
+      SEED_KNOWLEDGE_BASE: 'false',
+      RELEVANCE_GATE: 'false',
       LLM_MAX_TOKENS: '8',
       LLM_PARALLEL: '6',
       KAFKAJS_NO_PARTITIONER_WARNING: '1',
