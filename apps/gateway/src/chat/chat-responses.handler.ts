@@ -109,7 +109,7 @@ export class ChatResponsesHandler {
       model: body.model,
       timings,
     };
-    if (!this.tracker.done(event)) return;
+    if (!this.tracker.done(event, body.generationId)) return;
     const details = { moderation: body.moderation, usage: body.usage, model: body.model, timings };
     await this.sessions.finish(sessionId, messageId, { text: body.text, finishReason: body.finishReason, citations, grounding: body.grounding, attributions, details });
     this.gateway.emitToSession(sessionId, SERVER_EVENTS.done, event);

@@ -96,7 +96,9 @@ describe('DeliveryTracker', () => {
     expect(t.status(queued(3), 'g2')).toBe('answer-restarted');
     expect(t.replay('m', 0)).toEqual({ sessionId: 's', chunks: [], status: queued(3) });
     expect(t.status(queued(2), 'g2')).toBe('deliver');
-    expect(t.chunk(chunk(2), 'g1')).toBe('duplicate'); // a late chunk of the dead attempt
+    expect(t.chunk(chunk(2), 'g1')).toBe('duplicate'); // a late chunk of the attempt taken over
+    const done = { sessionId: 's', messageId: 'm', text: 'ab' } as never;
+    expect(t.done(done, 'g1')).toBe(false); // nor its done (it was alive after all: a duplicated prompt)
     expect(t.chunk(chunk(0), 'g2')).toBe('deliver'); // the restart was told already
     expect(t.chunk(chunk(1), 'g2')).toBe('deliver');
     expect(t.status(queued(1), 'g2')).toBe('stale');

@@ -101,10 +101,13 @@ export class DeliveryTracker {
     return true;
   }
 
-  /** True the first time an answer completes; a repeated done is a duplicate. */
-  done(event: ChatDoneEvent): boolean {
+  /**
+   * True the first time an answer completes; a repeated done is a duplicate, and so is the done of an attempt another
+   * one took over from (its chunks were dropped: its text is not what the client was shown).
+   */
+  done(event: ChatDoneEvent, generationId?: string): boolean {
     const state = this.messages.get(event.messageId);
-    if (state?.done) return false;
+    if (state?.done || (generationId !== undefined && state?.retired?.has(generationId))) return false;
     if (state) state.done = event;
     else this.remember(event.messageId, { sessionId: event.sessionId, generationId: '', nextSeq: 0, chunks: [], done: event });
     return true;
