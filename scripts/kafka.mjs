@@ -95,6 +95,9 @@ function serverProperties(node, nodes) {
     `share.coordinator.state.topic.min.isr=${internalIsr}`,
     // The first consumer-group join would otherwise wait 3 s for more members.
     `group.initial.rebalance.delay.ms=0`,
+    // Consumers may ask for sessions down to 1 s (the broker's default floor is 6 s), so a crashed replica's
+    // partitions move to the survivors in seconds (KAFKA_SESSION_TIMEOUT_MS; test/distributed/faults.e2e-spec.ts).
+    `group.min.session.timeout.ms=1000`,
   ];
   if (n > 1) {
     // Detect a dead broker in ~3 s instead of 9 s, so failover tests stay short.

@@ -55,25 +55,25 @@ describe('eight chats at once on the default model', () => {
       return ack.messageId;
     });
     const streaming = () => connected.map((c, i) => c.chunks.some((ch) => ch.messageId === ids[i]));
-    const queued = () => connected.map((c, i) => c.statusesOf(ids[i]).length > 0);
+    const queued = () => connected.map((c, i) => c.queueStatusesOf(ids[i]).some((s) => s.startsWith('queued:')));
     await connected[0].waitFor(() => streaming().filter(Boolean).length === PARALLEL && queued().filter(Boolean).length === THINGS.length - PARALLEL, 120_000);
 
     // The chats that waited were told their places, 1 to 4, in the order they came.
     const waiting = ids.map((_, i) => i).filter((i) => queued()[i]);
-    const firstPlaces = waiting.map((i) => connected[i].statusesOf(ids[i])[0]).sort();
+    const firstPlaces = waiting.map((i) => connected[i].queueStatusesOf(ids[i])[0]).sort();
     expect(firstPlaces).toEqual(['queued:1', 'queued:2', 'queued:3', 'queued:4']);
-    const next = waiting.find((i) => connected[i].statusesOf(ids[i])[0] === 'queued:1')!;
+    const next = waiting.find((i) => connected[i].queueStatusesOf(ids[i])[0] === 'queued:1')!;
 
     // Cancel one that is streaming: its sequence goes to the next in line while the other three still write.
     const cancelled = streaming().findIndex(Boolean);
     const ack = await connected[cancelled].emitWithAck<{ ok: boolean }>('chat:cancel', { messageId: ids[cancelled] });
     expect(ack.ok).toBe(true);
-    await connected[next].waitFor(() => connected[next].statusesOf(ids[next]).includes('generating'), 30_000);
+    await connected[next].waitFor(() => connected[next].queueStatusesOf(ids[next]).includes('generating'), 30_000);
     const stillWriting = ids.map((_, i) => i).filter((i) => i !== cancelled && !waiting.includes(i));
     expect(stillWriting.filter((i) => connected[i].finished(ids[i]))).toEqual([]);
     // Everyone behind moved up one place.
     for (const i of waiting.filter((i) => i !== next)) {
-      const [first, ...later] = connected[i].statusesOf(ids[i]);
+      const [first, ...later] = connected[i].queueStatusesOf(ids[i]);
       expect(later).toContain(`queued:${Number(first.split(':')[1]) - 1}`);
     }
 

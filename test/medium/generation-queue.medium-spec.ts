@@ -56,19 +56,19 @@ describe('the generation queue (one answer at a time)', () => {
     await ca1.waitFor(() => ca1.chunks.some((c) => c.messageId === first.messageId));
     const second = await ca2.send(a2.sessionId, 'second');
     if (!second.ok) throw new Error('refused');
-    await ca2.waitFor(() => ca2.statusesOf(second.messageId).length === 1);
+    await ca2.waitFor(() => ca2.queueStatusesOf(second.messageId).length === 1);
     const third = await ca3.send(a3.sessionId, 'third');
     if (!third.ok) throw new Error('refused');
-    await ca3.waitFor(() => ca3.statusesOf(third.messageId).length === 1);
+    await ca3.waitFor(() => ca3.queueStatusesOf(third.messageId).length === 1);
     const bobs = await cb1.send(b1.sessionId, 'from bob');
     if (!bobs.ok) throw new Error('refused');
 
     for (const [client, id] of [[ca1, first], [ca2, second], [ca3, third], [cb1, bobs]] as const) await client.waitFor(() => client.finished(id.messageId));
 
-    expect(ca1.statusesOf(first.messageId)).toEqual([]); // it never waited
-    expect(cb1.statusesOf(bobs.messageId)).toEqual(['queued:1', 'generating']); // alice has one running: bob goes first
-    expect(ca2.statusesOf(second.messageId)).toEqual(['queued:1', 'queued:2', 'queued:1', 'generating']);
-    expect(ca3.statusesOf(third.messageId)).toEqual(['queued:2', 'queued:3', 'queued:2', 'queued:1', 'generating']);
+    expect(ca1.queueStatusesOf(first.messageId)).toEqual(['generating']); // it never waited
+    expect(cb1.queueStatusesOf(bobs.messageId)).toEqual(['queued:1', 'generating']); // alice has one running: bob goes first
+    expect(ca2.queueStatusesOf(second.messageId)).toEqual(['queued:1', 'queued:2', 'queued:1', 'generating']);
+    expect(ca3.queueStatusesOf(third.messageId)).toEqual(['queued:2', 'queued:3', 'queued:2', 'queued:1', 'generating']);
     const finishedAt = (client: ChatClient, messageId: string) => client.timeline.find((e) => e.type === 'chat:done' && e.messageId === messageId)!.at;
     expect(finishedAt(cb1, bobs.messageId)).toBeLessThanOrEqual(finishedAt(ca2, second.messageId));
     // Every status came before the answer's first chunk, and each answer is whole.
@@ -89,10 +89,10 @@ describe('the generation queue (one answer at a time)', () => {
     await c1.waitFor(() => c1.chunks.some((c) => c.messageId === running.messageId));
     const waiting = await c2.send(s2.sessionId, 'waiting');
     if (!waiting.ok) throw new Error('refused');
-    await c2.waitFor(() => c2.statusesOf(waiting.messageId).length === 1);
+    await c2.waitFor(() => c2.queueStatusesOf(waiting.messageId).length === 1);
     const behind = await c3.send(s3.sessionId, 'behind');
     if (!behind.ok) throw new Error('refused');
-    await c3.waitFor(() => c3.statusesOf(behind.messageId).length === 1);
+    await c3.waitFor(() => c3.queueStatusesOf(behind.messageId).length === 1);
 
     const cancel = await c2.emitWithAck<{ ok: boolean }>('chat:cancel', { messageId: waiting.messageId });
     expect(cancel.ok).toBe(true);
@@ -100,8 +100,8 @@ describe('the generation queue (one answer at a time)', () => {
 
     expect(c1.finished(running.messageId)).toBe(false); // it left the line without waiting for a free sequence
     expect(c2.dones.find((d) => d.messageId === waiting.messageId)).toMatchObject({ finishReason: 'cancelled', text: '' });
-    await c3.waitFor(() => c3.statusesOf(behind.messageId).includes('queued:1'), 5_000);
-    expect(c3.statusesOf(behind.messageId)).toEqual(['queued:2', 'queued:1']);
+    await c3.waitFor(() => c3.queueStatusesOf(behind.messageId).includes('queued:1'), 5_000);
+    expect(c3.queueStatusesOf(behind.messageId)).toEqual(['queued:2', 'queued:1']);
     await c3.waitFor(() => c3.finished(behind.messageId));
     expect(c3.dones.find((d) => d.messageId === behind.messageId)?.text).toBe(ANSWER);
   });

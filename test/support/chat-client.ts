@@ -85,9 +85,19 @@ export class ChatClient {
     );
   }
 
-  /** What chat:status said about one message, in order: `queued:2`, `generating`… */
+  /**
+   * What chat:status said about one message, in order (`searching`, `building`, `queued:2`, `generating`…), each
+   * repeat of the same status in a row (a heartbeat) counted once.
+   */
   statusesOf(messageId: string): string[] {
-    return this.statuses.filter((s) => s.messageId === messageId).map((s) => (s.state === 'queued' ? `queued:${s.position}` : s.state));
+    const said = this.statuses.filter((s) => s.messageId === messageId).map((s) => (s.state === 'queued' ? `queued:${s.position}` : s.state));
+    return said.filter((s, i) => s !== said[i - 1]);
+  }
+
+  /** The LLM worker's part of statusesOf: places in line and `generating` (the pipeline's `searching`/`building` left out). */
+  queueStatusesOf(messageId: string): string[] {
+    const said = this.statusesOf(messageId).filter((s) => s.startsWith('queued:') || s === 'generating');
+    return said.filter((s, i) => s !== said[i - 1]);
   }
 
   /** Sends a message (with any further chat:send fields, e.g. collectionIds) and waits until its chat:done or chat:error. */

@@ -9,6 +9,8 @@ export const gatewayConfigSchema = httpConfigSchema.extend({
     .min(32, { message: 'must be at least 32 characters' }),
   MAX_MESSAGE_CHARS: intVar(4000, 1, 1_000_000),
   HISTORY_MAX_TURNS: intVar(20, 0, 1000),
+  /** How long after accepting a message its answer may take to begin; past it every stage skips it and the client hears EXPIRED. */
+  ANSWER_DEADLINE_MS: intVar(120_000, 100, 86_400_000),
   /** Host names the gateway answers to besides localhost, IP addresses and HOST (comma-separated; `.example.com` for subdomains; `*` for any). */
   ALLOWED_HOSTS: optionalStringVar(),
   /** Take the client's address from X-Forwarded-For (the address the last proxy saw): only behind a proxy that sets it. */

@@ -8,6 +8,8 @@ export const llmWorkerConfigSchema = z.object({
   STREAM_COALESCE_MAX_PIECES: intVar(16, 1, 10_000),
   /** Least share of an answer sentence's new terms a source must contain for the sentence to cite it (0–1). */
   ATTRIBUTION_MIN_SUPPORT: numberVar(0.5, 0, 1),
+  /** Until its first chunk, a waiting prompt's status (place in line, or the model reading it) is said again after this many ms of silence. */
+  STATUS_HEARTBEAT_MS: intVar(3000, 50, 60_000),
 });
 export type LlmWorkerConfig = z.infer<typeof llmWorkerConfigSchema>;
 

@@ -42,6 +42,12 @@ export const envelopeSchema = <P extends z.ZodType>(payload: P) =>
     /** Set by the publisher at publish time. */
     sentAt: z.number(),
     timings: z.array(stageTimingSchema).max(64),
+    /**
+     * Wall-clock epoch ms after which no one waits for this message's answer: a stage that receives the record later
+     * skips it and answers EXPIRED (see isPastDeadline). Set by the gateway when it accepts a chat message; absent on
+     * records of an older Relay and on records with no client waiting (documents), which never expire.
+     */
+    deadline: z.number().positive().optional(),
     payload,
   });
 
@@ -53,13 +59,14 @@ export interface Envelope<P> {
   createdAt: string;
   sentAt: number;
   timings: StageTiming[];
+  deadline?: number;
   payload: P;
 }
 
 /** A received envelope, stamped by the transport with the moment its handler started. */
 export type Delivered<P> = Envelope<P> & { receivedAt: number };
 
-export function createEnvelope<P>(fields: { sessionId: string; messageId?: string; correlationId?: string; payload: P }): Envelope<P> {
+export function createEnvelope<P>(fields: { sessionId: string; messageId?: string; correlationId?: string; deadline?: number; payload: P }): Envelope<P> {
   return {
     schemaVersion: SCHEMA_VERSION,
     messageId: fields.messageId ?? randomUUID(),
@@ -68,6 +75,7 @@ export function createEnvelope<P>(fields: { sessionId: string; messageId?: strin
     createdAt: new Date().toISOString(),
     sentAt: 0,
     timings: [],
+    ...(fields.deadline !== undefined && { deadline: fields.deadline }),
     payload: fields.payload,
   };
 }
@@ -81,7 +89,7 @@ export function stageTiming(received: Delivered<unknown>, stage: string): StageT
   };
 }
 
-/** The next hop's envelope: same ids, the new payload, this stage's timing appended. */
+/** The next hop's envelope: same ids and deadline, the new payload, this stage's timing appended. */
 export function forwardEnvelope<P>(received: Delivered<unknown>, stage: string, payload: P): Envelope<P> {
   return {
     schemaVersion: SCHEMA_VERSION,
@@ -91,15 +99,21 @@ export function forwardEnvelope<P>(received: Delivered<unknown>, stage: string, 
     createdAt: received.createdAt,
     sentAt: 0,
     timings: [...received.timings, stageTiming(received, stage)],
+    ...(received.deadline !== undefined && { deadline: received.deadline }),
     payload,
   };
 }
 
 /**
- * An envelope about the same message on another branch, e.g. a reply on chat.responses: same ids, no timings, and
- * this process's schema version (the payload is this process's, whatever version the record it answers had).
+ * An envelope about the same message on another branch, e.g. a reply on chat.responses: same ids and deadline, no
+ * timings, and this process's schema version (the payload is this process's, whatever version the record it answers had).
  */
 export function replyEnvelope<P>(received: Envelope<unknown>, payload: P): Envelope<P> {
-  const { messageId, correlationId, sessionId, createdAt } = received;
-  return { schemaVersion: SCHEMA_VERSION, messageId, correlationId, sessionId, createdAt, sentAt: 0, timings: [], payload };
+  const { messageId, correlationId, sessionId, createdAt, deadline } = received;
+  return { schemaVersion: SCHEMA_VERSION, messageId, correlationId, sessionId, createdAt, sentAt: 0, timings: [], ...(deadline !== undefined && { deadline }), payload };
+}
+
+/** True when the record's deadline has passed: nobody waits for its answer any more. A record without one never expires. */
+export function isPastDeadline(envelope: Pick<Envelope<unknown>, 'deadline'>, now: number = nowMs()): boolean {
+  return envelope.deadline !== undefined && now > envelope.deadline;
 }

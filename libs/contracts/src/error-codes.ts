@@ -17,6 +17,9 @@ export const ERROR_CODES = [
   'PROFANITY',
   'PIPELINE_FAILED',
   'GENERATION_FAILED',
+  // The message's deadline (ANSWER_DEADLINE_MS after the gateway accepted it) passed before its answer began; no
+  // stage worked on it after that. Retryable: sending it again gives it a new deadline.
+  'EXPIRED',
   // Documents (REST /api/documents): each message names the file.
   'UNSUPPORTED_DOCUMENT',
   'DOCUMENT_TOO_LARGE',

@@ -116,10 +116,12 @@ export interface ChatDoneEvent {
 }
 
 /**
- * Where a message is before its answer streams: `queued` (waiting for the model; `position` 1 is next, sent again
- * when it changes) or `generating` (it left the queue; the model is reading it). Later versions may add states.
+ * Where a message is before its answer streams, at least every few seconds until the first chunk: `searching`
+ * (finding passages), `building` (assembling the prompt), `queued` (waiting for the model; `position` 1 is next, sent
+ * again when it changes and every few seconds), `generating` (the model is reading it), `restarted` (a worker died
+ * and another took the message over; more statuses follow). Later versions may add states: ignore unknown ones.
  */
-export type ChatStatusEvent = { sessionId: string; messageId: string } & ({ state: 'queued'; position: number } | { state: 'generating' });
+export type ChatStatusEvent = { sessionId: string; messageId: string } & ({ state: 'queued'; position: number } | { state: 'generating' | 'searching' | 'building' | 'restarted' });
 
 /** The numbered sources the model is given, sent as soon as retrieval is done, before the first chunk. */
 export interface ChatSourcesEvent {

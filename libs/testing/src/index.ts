@@ -9,3 +9,4 @@ export * from './in-memory-keyword-index';
 export * from './word-tokenizer';
 export * from './openapi/openapi-validator';
 export * from './openapi/openapi-validating-proxy';
+export * from './delivered-record';

@@ -12,3 +12,4 @@ export * from './kafka/kafka.server';
 export * from './kafka/kafka.client';
 export * from './delivery/rpc-errors-passthrough.filter';
 export * from './delivery/stage-concurrency';
+export * from './deadline/deadline-guard';

@@ -44,7 +44,15 @@ export class ChatResponsesHandler {
         const event: ChatStatusEvent =
           body.state === 'queued' ? { sessionId, messageId, state: 'queued', position: body.position! } : { sessionId, messageId, state: body.state };
         // A status that arrives after the answer began (another worker's leftover) is stale: not delivered.
-        if (this.tracker.status(event)) this.gateway.emitToSession(sessionId, SERVER_EVENTS.status, event);
+        const verdict = this.tracker.status(event, body.generationId);
+        if (verdict === 'stale') return;
+        if (verdict === 'restarted' || verdict === 'answer-restarted') {
+          this.logger.warn({ msg: 'prompt taken over by another worker', hadChunks: verdict === 'answer-restarted' });
+          // After chunks of the dead attempt, the client drops them first (chat:restart), then hears where the new one is.
+          if (verdict === 'answer-restarted') this.gateway.emitToSession(sessionId, SERVER_EVENTS.restart, { sessionId, messageId });
+          this.gateway.emitToSession(sessionId, SERVER_EVENTS.status, { sessionId, messageId, state: 'restarted' });
+        }
+        this.gateway.emitToSession(sessionId, SERVER_EVENTS.status, event);
         return;
       }
       case 'chunk': {
@@ -65,7 +73,8 @@ export class ChatResponsesHandler {
       case 'error': {
         // Every gateway tells its own sockets; only the one that accepted the message audits it.
         await this.sessions.finish(sessionId, messageId, { text: '', error: { code: body.code, message: body.message } });
-        await this.interactions.ended(messageId, { outcome: `error:${body.code}` });
+        // An expired message is work shed, not a failure: audited as its own outcome.
+        await this.interactions.ended(messageId, body.code === 'EXPIRED' ? { outcome: 'expired' } : { outcome: `error:${body.code}` });
         this.gateway.emitToSession(sessionId, SERVER_EVENTS.error, { sessionId, messageId, code: body.code, message: body.message });
         return;
       }
@@ -100,7 +109,7 @@ export class ChatResponsesHandler {
       model: body.model,
       timings,
     };
-    if (!this.tracker.done(event)) return;
+    if (!this.tracker.done(event, body.generationId)) return;
     const details = { moderation: body.moderation, usage: body.usage, model: body.model, timings };
     await this.sessions.finish(sessionId, messageId, { text: body.text, finishReason: body.finishReason, citations, grounding: body.grounding, attributions, details });
     this.gateway.emitToSession(sessionId, SERVER_EVENTS.done, event);

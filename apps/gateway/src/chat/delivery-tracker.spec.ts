@@ -60,13 +60,47 @@ describe('DeliveryTracker', () => {
   it('keeps the latest place in line until the answer begins, then drops statuses and starts the answer without a restart', () => {
     const t = new DeliveryTracker();
     const queued = (position: number) => ({ sessionId: 's', messageId: 'm', state: 'queued' as const, position });
-    expect(t.status(queued(3))).toBe(true);
-    expect(t.status(queued(2))).toBe(true);
+    expect(t.status(queued(3))).toBe('deliver');
+    expect(t.status(queued(2))).toBe('deliver');
     expect(t.replay('m', 0)).toEqual({ sessionId: 's', chunks: [], status: queued(2) });
 
     expect(t.chunk(chunk(0), 'g')).toBe('deliver');
     expect(t.chunk(chunk(1), 'g')).toBe('deliver');
-    expect(t.status(queued(1))).toBe(false);
+    expect(t.status(queued(1))).toBe('stale');
     expect(t.replay('m', 0)?.status).toBeUndefined();
+  });
+
+  it('tells a restart when worker statuses come from another attempt, and not for pipeline statuses or repeats of one attempt', () => {
+    const t = new DeliveryTracker();
+    const status = (state: 'searching' | 'building' | 'generating') => ({ sessionId: 's', messageId: 'm', state });
+    const queued = (position: number) => ({ sessionId: 's', messageId: 'm', state: 'queued' as const, position });
+    expect(t.status(status('searching'))).toBe('deliver');
+    expect(t.status(status('building'))).toBe('deliver');
+    expect(t.status(queued(2), 'g1')).toBe('deliver');
+    expect(t.status(queued(2), 'g1')).toBe('deliver'); // a heartbeat: same place, same attempt
+    expect(t.status(status('generating'), 'g1')).toBe('deliver');
+    expect(t.status(status('searching'))).toBe('deliver'); // a redelivered pipeline record says nothing of the worker
+    expect(t.status(queued(1), 'g2')).toBe('restarted');
+    expect(t.status(status('generating'), 'g2')).toBe('deliver');
+    expect(t.replay('m', 0)?.status).toEqual(status('generating'));
+    expect(t.status(queued(1), 'g1')).toBe('stale'); // the attempt taken over says nothing any more
+  });
+
+  it('restarts an answer whose chunks came from a dead attempt as soon as the attempt that took over says where it is', () => {
+    const t = new DeliveryTracker();
+    const queued = (position: number) => ({ sessionId: 's', messageId: 'm', state: 'queued' as const, position });
+    expect(t.status({ sessionId: 's', messageId: 'm', state: 'generating' }, 'g1')).toBe('deliver');
+    expect(t.chunk(chunk(0), 'g1')).toBe('deliver');
+    expect(t.chunk(chunk(1), 'g1')).toBe('deliver');
+    expect(t.status(queued(1), 'g1')).toBe('stale'); // its own leftover: the answer goes on
+    expect(t.status(queued(3), 'g2')).toBe('answer-restarted');
+    expect(t.replay('m', 0)).toEqual({ sessionId: 's', chunks: [], status: queued(3) });
+    expect(t.status(queued(2), 'g2')).toBe('deliver');
+    expect(t.chunk(chunk(2), 'g1')).toBe('duplicate'); // a late chunk of the attempt taken over
+    const done = { sessionId: 's', messageId: 'm', text: 'ab' } as never;
+    expect(t.done(done, 'g1')).toBe(false); // nor its done (it was alive after all: a duplicated prompt)
+    expect(t.chunk(chunk(0), 'g2')).toBe('deliver'); // the restart was told already
+    expect(t.chunk(chunk(1), 'g2')).toBe('deliver');
+    expect(t.status(queued(1), 'g2')).toBe('stale');
   });
 });

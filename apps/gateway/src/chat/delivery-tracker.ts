@@ -13,9 +13,19 @@ interface MessageDelivery {
   done?: ChatDoneEvent;
   /** The latest status before the first chunk (its place in line), for a client that resumes while it waits. */
   status?: ChatStatusEvent;
+  /** The LLM worker attempt the latest worker status came from: a status from another one means a restart. */
+  statusAttempt?: string;
+  /** Attempts another attempt took over from: their late chunks and statuses are dropped. */
+  retired?: Set<string>;
 }
 
 export type ChunkVerdict = 'deliver' | 'duplicate' | 'restart';
+/**
+ * `restarted`: deliver it, after telling the client (chat:status `restarted`) that another worker took the message
+ * over; `answer-restarted`: the same after chunks of the earlier attempt were sent, so the client is told to drop
+ * them (chat:restart) before the status.
+ */
+export type StatusVerdict = 'deliver' | 'stale' | 'restarted' | 'answer-restarted';
 
 /**
  * What this gateway has delivered of each recent answer. Upstream delivery is at-least-once, so the same chunk can
@@ -35,7 +45,7 @@ export class DeliveryTracker {
       this.remember(event.messageId, { sessionId: event.sessionId, generationId, nextSeq: event.seq + 1, chunks: [event] });
       return 'deliver';
     }
-    if (state.done) return 'duplicate';
+    if (state.done || state.retired?.has(generationId)) return 'duplicate';
     if (state.generationId === '') {
       // Only the sources or statuses so far: this is the first chunk of the answer.
       Object.assign(state, { generationId, nextSeq: event.seq + 1, chunks: [event], status: undefined });
@@ -53,16 +63,33 @@ export class DeliveryTracker {
     return 'deliver';
   }
 
-  /** True if the status is to be delivered: the answer has not begun streaming or finished yet. */
-  status(event: ChatStatusEvent): boolean {
+  /**
+   * Whether to deliver a status: `stale` once the answer has begun streaming or finished (a leftover of another
+   * worker); `restarted` when it comes from another LLM worker attempt than the statuses before it (`attempt`: the
+   * status record's generationId), i.e. the worker that had the prompt died and another took it over.
+   */
+  status(event: ChatStatusEvent, attempt?: string): StatusVerdict {
     const state = this.messages.get(event.messageId);
     if (!state) {
-      this.remember(event.messageId, { sessionId: event.sessionId, generationId: '', nextSeq: 0, chunks: [], status: event });
-      return true;
+      this.remember(event.messageId, { sessionId: event.sessionId, generationId: '', nextSeq: 0, chunks: [], status: event, statusAttempt: attempt });
+      return 'deliver';
     }
-    if (state.done || state.chunks.length > 0) return false;
+    if (state.done || (attempt !== undefined && state.retired?.has(attempt))) return 'stale';
+    if (state.chunks.length > 0) {
+      // Chunks of another attempt were sent: that worker died (or lost the prompt) and this one starts over, so the
+      // answer starts again now, not only at this attempt's first chunk; the client hears where it is meanwhile.
+      if (attempt === undefined || attempt === state.generationId) return 'stale';
+      (state.retired ??= new Set()).add(state.generationId);
+      Object.assign(state, { generationId: '', nextSeq: 0, chunks: [], status: event, statusAttempt: attempt });
+      return 'answer-restarted';
+    }
     state.status = event;
-    return true;
+    if (attempt === undefined) return 'deliver';
+    const previous = state.statusAttempt;
+    state.statusAttempt = attempt;
+    if (previous === undefined || previous === attempt) return 'deliver';
+    (state.retired ??= new Set()).add(previous);
+    return 'restarted';
   }
 
   /** True the first time an answer's sources arrive; a repeated record (a redelivered query) is a duplicate. */
@@ -74,10 +101,13 @@ export class DeliveryTracker {
     return true;
   }
 
-  /** True the first time an answer completes; a repeated done is a duplicate. */
-  done(event: ChatDoneEvent): boolean {
+  /**
+   * True the first time an answer completes; a repeated done is a duplicate, and so is the done of an attempt another
+   * one took over from (its chunks were dropped: its text is not what the client was shown).
+   */
+  done(event: ChatDoneEvent, generationId?: string): boolean {
     const state = this.messages.get(event.messageId);
-    if (state?.done) return false;
+    if (state?.done || (generationId !== undefined && state?.retired?.has(generationId))) return false;
     if (state) state.done = event;
     else this.remember(event.messageId, { sessionId: event.sessionId, generationId: '', nextSeq: 0, chunks: [], done: event });
     return true;

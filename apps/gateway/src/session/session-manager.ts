@@ -233,7 +233,9 @@ export class SessionManager {
       .map((m): HistoryTurn => ({ role: m.role, text: m.text }));
     // What the user may read now: a grant revoked or a document deleted before this line is not searched for it.
     const scope = await this.scopes.forMessage(asker ?? principalOf(session), options.collectionIds);
-    const envelope = createEnvelope({ sessionId, correlationId, payload: { userId: session.userId, clientMessageId, text, history, scope } });
+    // Past its deadline no stage works on it any more (the client hears EXPIRED): work for nobody is shed.
+    const deadline = Math.round(nowMs()) + this.config.ANSWER_DEADLINE_MS;
+    const envelope = createEnvelope({ sessionId, correlationId, deadline, payload: { userId: session.userId, clientMessageId, text, history, scope } });
     const messageId = envelope.messageId;
     // Within the user's limits (across replicas with a shared store), or RATE_LIMITED and nothing accepted.
     if (asker) await this.usage?.admit(asker.userId, messageId, this.limits());

@@ -1,9 +1,9 @@
 import { Controller, Inject, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import { ANONYMOUS_USER_ID, ChatControl, ChatPrompt, ChatResponse, Delivered, forwardEnvelope, nowMs, replyEnvelope, TOPICS } from '@relay/contracts';
+import { ANONYMOUS_USER_ID, ChatControl, ChatPrompt, ChatResponse, Delivered, forwardEnvelope, isPastDeadline, nowMs, replyEnvelope, TOPICS } from '@relay/contracts';
 import { Generation, LLM, Llm } from '@relay/llm';
-import { TopicPublisher } from '@relay/transport';
+import { DeadlineGuard, TopicPublisher } from '@relay/transport';
 import { LLM_WORKER_CONFIG, LlmWorkerConfig } from '../llm-worker.config';
 import { ChunkCoalescer } from './chunk-coalescer';
 import { GenerationMetrics } from './generation-metrics';
@@ -11,19 +11,26 @@ import { GenerationQueue } from './generation-queue';
 import { GenerationRegistry } from './generation-registry';
 import { RepetitionGuard } from './repetition-guard';
 import { SourceAttribution } from './source-attribution';
+import { StatusHeartbeat } from './status-heartbeat';
 
 /**
  * Generates the answer to a built prompt and streams it to chat.responses: one chunk record per piece of text the
  * model produces (seq from 0, in order), then a done record with the full text, citations and usage. When the model
- * is busy with as many answers as it generates at once, the prompt waits in the GenerationQueue, and status records
- * tell the client its place in line (and that it left the line). The text
+ * is busy with as many answers as it generates at once, the prompt waits in the GenerationQueue. Until the first
+ * chunk, status records tell the client its place in line, then that the model reads the prompt, each said again
+ * every STATUS_HEARTBEAT_MS (StatusHeartbeat), and carry this attempt's generationId so the gateway can tell the
+ * client when another worker took the prompt over. The text
  * passes through a repetition guard (a looping answer stops at its last new sentence) and, once complete, through
  * source attribution (which sources it uses, and whether it rests on any).
+ *
+ * A prompt past its deadline is not generated: one that arrives late is skipped at once, and one that waits in the
+ * queue leaves it when its deadline passes; either way the client hears EXPIRED and the model is not called.
  */
 @Controller()
 export class GenerationHandler {
   private readonly logger = new Logger('LlmWorker');
   private readonly attribution: SourceAttribution;
+  private readonly deadline: DeadlineGuard;
 
   constructor(
     private readonly publisher: TopicPublisher,
@@ -34,6 +41,7 @@ export class GenerationHandler {
     private readonly answerMetrics: GenerationMetrics,
   ) {
     this.attribution = new SourceAttribution({ minSupport: config.ATTRIBUTION_MIN_SUPPORT });
+    this.deadline = new DeadlineGuard(publisher, 'llm-worker');
   }
 
   @EventPattern(TOPICS.prompts, { stage: 'llm-worker' })
@@ -43,7 +51,10 @@ export class GenerationHandler {
       this.logger.log({ msg: 'duplicate prompt skipped' });
       return;
     }
+    if (await this.deadline.skipIfExpired(prompt)) return;
     const signal = this.registry.start(prompt.messageId);
+    // The prompt leaves the queue when its deadline passes (a cancel still ends it at any time).
+    const deadlinePassed = prompt.deadline === undefined ? undefined : AbortSignal.timeout(untilDeadlineMs(prompt.deadline));
     const guard = new RepetitionGuard();
     const stopRepeating = new AbortController();
     const generationId = randomUUID();
@@ -58,22 +69,26 @@ export class GenerationHandler {
     const coalescer = new ChunkCoalescer(this.config.STREAM_COALESCE_MS, this.config.STREAM_COALESCE_MAX_PIECES, (delta) => {
       publishInOrder({ type: 'chunk', generationId, seq: seq++, delta });
     });
+    const heartbeat = new StatusHeartbeat(this.config.STATUS_HEARTBEAT_MS, (status) => publishInOrder({ type: 'status', ...status, generationId }));
     const waitStart = nowMs();
-    let toldQueued = false;
     let turn: 'started' | 'cancelled' | undefined;
     try {
       turn = await this.queue.acquire({
         messageId: prompt.messageId,
         // Anonymous sessions are each their own user, so one anonymous burst does not hold up other visitors.
         userId: prompt.payload.userId === ANONYMOUS_USER_ID ? `session:${prompt.sessionId}` : `user:${prompt.payload.userId}`,
-        signal,
-        onPosition: (position) => {
-          toldQueued = true;
-          publishInOrder({ type: 'status', state: 'queued', position });
-        },
+        signal: deadlinePassed ? AbortSignal.any([signal, deadlinePassed]) : signal,
+        onPosition: (position) => heartbeat.tell({ state: 'queued', position }),
       });
+      if (!signal.aborted && (deadlinePassed?.aborted || isPastDeadline(prompt))) {
+        // Its deadline passed while it waited for the model: the model is not called for it.
+        heartbeat.stop();
+        await publishing;
+        await this.deadline.expire(prompt);
+        return;
+      }
       const startedAt = nowMs();
-      if (turn === 'started' && toldQueued) publishInOrder({ type: 'status', state: 'generating' });
+      if (turn === 'started' && !signal.aborted) heartbeat.tell({ state: 'generating' });
       const result: Generation = signal.aborted
         ? { text: '', finishReason: 'cancelled' as const, promptTokens: prompt.payload.promptTokens, completionTokens: 0 }
         : await this.llm.generate(prompt.payload.messages, {
@@ -81,11 +96,15 @@ export class GenerationHandler {
             signal: AbortSignal.any([signal, stopRepeating.signal]),
             onDelta: (delta) => {
               if (!delta) return;
-              firstTokenAt ??= nowMs();
+              if (firstTokenAt === undefined) {
+                firstTokenAt = nowMs();
+                heartbeat.stop();
+              }
               coalescer.push(guard.push(delta));
               if (guard.tripped) stopRepeating.abort();
             },
           });
+      heartbeat.stop();
       const finishedAt = nowMs();
       coalescer.push(guard.finish());
       coalescer.flush();
@@ -119,6 +138,7 @@ export class GenerationHandler {
       this.registry.markAnswered(prompt.messageId);
       this.logger.log({ msg: 'generated', finishReason, grounding, completionTokens: result.completionTokens, queuedMs: Math.round(startedAt - waitStart) });
     } finally {
+      heartbeat.stop();
       if (turn === 'started') this.queue.release();
       this.registry.finish(prompt.messageId);
     }
@@ -130,4 +150,9 @@ export class GenerationHandler {
     const outcome = this.registry.cancel(control.messageId);
     this.logger.log({ msg: 'cancel', outcome });
   }
+}
+
+/** Whole ms from now to the deadline, as a timer takes them (an integer, at most about 24.8 days). */
+function untilDeadlineMs(deadline: number): number {
+  return Math.min(2 ** 31 - 1, Math.max(0, Math.ceil(deadline - nowMs())));
 }

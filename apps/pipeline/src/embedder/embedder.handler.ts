@@ -1,19 +1,25 @@
 import { Controller, Inject } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import { Delivered, forwardEnvelope, PreprocessedQuery, TOPICS } from '@relay/contracts';
+import { Delivered, forwardEnvelope, PreprocessedQuery, replyEnvelope, TOPICS } from '@relay/contracts';
 import { EMBEDDER, Embedder } from '@relay/embeddings';
-import { TopicPublisher } from '@relay/transport';
+import { DeadlineGuard, TopicPublisher } from '@relay/transport';
 
-/** Embeds the cleaned query with the same model that indexed the knowledge base. */
+/** Embeds the cleaned query with the same model that indexed the knowledge base; the client hears `searching`. */
 @Controller()
 export class EmbedderHandler {
+  private readonly deadline: DeadlineGuard;
+
   constructor(
     private readonly publisher: TopicPublisher,
     @Inject(EMBEDDER) private readonly embedder: Embedder,
-  ) {}
+  ) {
+    this.deadline = new DeadlineGuard(publisher, 'embedder');
+  }
 
   @EventPattern(TOPICS.preprocessed, { stage: 'embedder' })
   async handle(@Payload() query: Delivered<PreprocessedQuery>): Promise<void> {
+    if (await this.deadline.skipIfExpired(query)) return;
+    await this.publisher.publish(TOPICS.responses, replyEnvelope(query, { type: 'status', state: 'searching' }));
     const [vector] = await this.embedder.embed([query.payload.text]);
     await this.publisher.publish(
       TOPICS.embedded,

@@ -2,7 +2,7 @@ import { Controller, Inject, Logger, Optional } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { ChatQuery, Delivered, forwardEnvelope, replyEnvelope, TOPICS } from '@relay/contracts';
 import { AuditLog, RelayMetrics } from '@relay/observability';
-import { TopicPublisher } from '@relay/transport';
+import { DeadlineGuard, TopicPublisher } from '@relay/transport';
 import { PIPELINE_CONFIG, PipelineConfig } from '../pipeline.config';
 import { ProfanityFilter } from './profanity-filter';
 
@@ -11,6 +11,7 @@ import { ProfanityFilter } from './profanity-filter';
 export class PreprocessorHandler {
   private readonly logger = new Logger('Preprocessor');
   private readonly filter: ProfanityFilter;
+  private readonly deadline: DeadlineGuard;
 
   constructor(
     private readonly publisher: TopicPublisher,
@@ -19,10 +20,12 @@ export class PreprocessorHandler {
     @Optional() private readonly metrics?: RelayMetrics,
   ) {
     this.filter = new ProfanityFilter(config.PROFANITY_POLICY);
+    this.deadline = new DeadlineGuard(publisher, 'preprocessor');
   }
 
   @EventPattern(TOPICS.queries, { stage: 'preprocessor' })
   async handle(@Payload() query: Delivered<ChatQuery>): Promise<void> {
+    if (await this.deadline.skipIfExpired(query)) return;
     const verdict = this.filter.apply(query.payload.text);
     const record = {
       userId: query.payload.userId,

@@ -2,14 +2,15 @@ import { Controller, Inject, Logger } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { Delivered, forwardEnvelope, RelayError, replyEnvelope, RetrievedContext, TOPICS } from '@relay/contracts';
 import { PROMPT_TOKENIZER, PromptTokenizer } from '@relay/llm';
-import { TopicPublisher } from '@relay/transport';
+import { DeadlineGuard, TopicPublisher } from '@relay/transport';
 import { PIPELINE_CONFIG, PipelineConfig } from '../pipeline.config';
 import { notFoundAnswer } from './not-found-answer';
 import { PromptBuilder } from './prompt-builder';
 import { promptBuilderOptions } from './prompt-builder-options';
 
 /**
- * Last pipeline stage: assembles the prompt within the model's context budget. The client hears of the numbered
+ * Last pipeline stage: assembles the prompt within the model's context budget (the client hears `building` as it
+ * starts). The client hears of the numbered
  * sources at once (a `sources` record on chat.responses, published before the prompt, so before any chunk); when
  * nothing retrieved is relevant, it answers "not in your documents" itself and the model is not asked.
  */
@@ -17,6 +18,7 @@ import { promptBuilderOptions } from './prompt-builder-options';
 export class PromptBuilderHandler {
   private readonly logger = new Logger('PromptBuilder');
   private readonly builder: PromptBuilder;
+  private readonly deadline: DeadlineGuard;
 
   constructor(
     private readonly publisher: TopicPublisher,
@@ -24,10 +26,13 @@ export class PromptBuilderHandler {
     @Inject(PIPELINE_CONFIG) config: PipelineConfig,
   ) {
     this.builder = new PromptBuilder(tokenizer, promptBuilderOptions(config));
+    this.deadline = new DeadlineGuard(publisher, 'prompt-builder');
   }
 
   @EventPattern(TOPICS.retrieved, { stage: 'prompt-builder' })
   async handle(@Payload() context: Delivered<RetrievedContext>): Promise<void> {
+    if (await this.deadline.skipIfExpired(context)) return;
+    await this.publisher.publish(TOPICS.responses, replyEnvelope(context, { type: 'status', state: 'building' }));
     // The room kept for the answer: the model's tuned default or LLM_MAX_TOKENS.
     const maxTokens = this.tokenizer.maxTokens;
     const { text: question, history, chunks, moderation, userId } = context.payload;

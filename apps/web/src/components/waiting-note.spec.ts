@@ -15,6 +15,19 @@ describe('waitingNote', () => {
     expect(waitingNote({ state: 'generating' }, 1)).toBe('The model is reading the source and your question…');
   });
 
+  it('says which stage has the message before the model does', () => {
+    expect(waitingNote({ state: 'searching' })).toBe('Searching your documents…');
+    expect(waitingNote({ state: 'building' })).toBe('Preparing the question for the model…');
+    expect(waitingNote({ state: 'building' }, 2)).toBe('Reading 2 sources…');
+    expect(waitingNote({ state: 'queued', position: 3 })).toBe('Waiting for the model: 3rd in line…');
+  });
+
+  it('says a worker restarted, and keeps saying so in front of where the answer is now', () => {
+    expect(waitingNote({ state: 'restarted' })).toBe('A worker restarted; continuing…');
+    expect(waitingNote({ state: 'queued', position: 1, restarted: true })).toBe('A worker restarted; continuing. Waiting for the model: 1st in line…');
+    expect(waitingNote({ state: 'generating', restarted: true })).toBe('A worker restarted; continuing. The model is reading your question…');
+  });
+
   it('writes English ordinals', () => {
     expect([1, 2, 3, 4, 11, 12, 13, 21, 22, 23, 101, 111].map(ordinal)).toEqual(['1st', '2nd', '3rd', '4th', '11th', '12th', '13th', '21st', '22nd', '23rd', '101st', '111th']);
   });

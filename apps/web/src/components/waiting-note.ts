@@ -7,10 +7,22 @@ export function ordinal(n: number): string {
   return `${n}${suffix}`;
 }
 
-/** What a waiting answer says while nothing of it has streamed yet; `sources`: how many arrived (chat:sources). */
+const RESTARTED = 'A worker restarted; continuing.';
+
+/**
+ * What a waiting answer says while nothing of it has streamed yet; `sources`: how many arrived (chat:sources). Once
+ * a worker restarted the answer, the note says so before where the answer is now.
+ */
 export function waitingNote(status: AnswerStatus | undefined, sources = 0): string {
+  if (status?.state === 'restarted') return 'A worker restarted; continuing…';
+  const note = whereItIs(status, sources);
+  return status?.restarted ? `${RESTARTED} ${note}` : note;
+}
+
+function whereItIs(status: AnswerStatus | undefined, sources: number): string {
   if (status?.state === 'queued') return `Waiting for the model: ${ordinal(status.position)} in line…`;
   if (status?.state === 'generating') return sources > 0 ? `The model is reading ${sources === 1 ? 'the source' : `${sources} sources`} and your question…` : 'The model is reading your question…';
   if (sources > 0) return `Reading ${sources} ${sources === 1 ? 'source' : 'sources'}…`;
+  if (status?.state === 'building') return 'Preparing the question for the model…';
   return 'Searching your documents…';
 }

@@ -268,5 +268,27 @@ describe('ChatSession', () => {
     expect(lastAnswer(session)).toMatchObject({ state: 'streaming', text: 'Hi' });
     expect(lastAnswer(session).status).toBeUndefined();
   });
-});
 
+  it('shows the stage before the queue, and once a worker restarted keeps saying so until the answer streams', async () => {
+    const { session } = await openSession();
+    socket.ackWith = (event) => (event === 'chat:send' ? { ok: true, messageId: 'm1' } : undefined);
+    session.send('hello');
+    await tick();
+    socket.serverEmit('chat:status', { sessionId: 's1', messageId: 'm1', state: 'searching' });
+    await tick();
+    expect(lastAnswer(session).status).toEqual({ state: 'searching' });
+    socket.serverEmit('chat:status', { sessionId: 's1', messageId: 'm1', state: 'building' });
+    await tick();
+    expect(lastAnswer(session).status).toEqual({ state: 'building' });
+    socket.serverEmit('chat:status', { sessionId: 's1', messageId: 'm1', state: 'generating' });
+    socket.serverEmit('chat:status', { sessionId: 's1', messageId: 'm1', state: 'restarted' });
+    await tick();
+    expect(lastAnswer(session).status).toEqual({ state: 'restarted', restarted: true });
+    socket.serverEmit('chat:status', { sessionId: 's1', messageId: 'm1', state: 'queued', position: 2 });
+    await tick();
+    expect(lastAnswer(session).status).toEqual({ state: 'queued', position: 2, restarted: true });
+    socket.serverEmit('chat:chunk', { sessionId: 's1', messageId: 'm1', seq: 0, delta: 'Hi' });
+    await tick();
+    expect(lastAnswer(session).status).toBeUndefined();
+  });
+});

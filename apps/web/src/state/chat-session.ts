@@ -5,7 +5,7 @@ import { sessionsApi } from '../api/sessions-api';
 import { AnswerStream } from './answer-stream';
 import type { ChatEntry } from './chat-list';
 import { errorWords } from './error-words';
-import { type Exchange, exchangesFromHistory } from './exchange';
+import { type AnswerStatus, type Exchange, exchangesFromHistory } from './exchange';
 import { newId } from './ids';
 import { type PendingMessage, PendingStore } from './pending-store';
 import { Store } from './store';
@@ -26,6 +26,8 @@ type ChatSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 /** How long a send waits for its acknowledgement before it is sent again (same clientMessageId: never twice). */
 const ACK_TIMEOUT_MS = 10_000;
 const BUSY_RETRY_MAX_MS = 8_000;
+/** The chat:status states this page shows (waiting-note.ts); a newer server's other states are ignored. */
+const KNOWN_STATUS_STATES = new Set<string>(['searching', 'building', 'queued', 'generating', 'restarted']);
 
 /**
  * One open chat: its history, its Socket.IO connection and the answers streaming into it. Only the documented
@@ -40,6 +42,8 @@ export class ChatSession {
   private readonly finished = new Map<string, ChatDoneEvent>();
   /** The latest chat:status of each waiting answer (it can arrive before the send's acknowledgement is read). */
   private readonly statuses = new Map<string, ChatStatusEvent>();
+  /** Waiting answers a worker restarted (chat:status `restarted`), so the page keeps saying so. */
+  private readonly restarted = new Set<string>();
   /** The sources of answers still being written, by messageId (they can arrive before the send's ack is read). */
   private readonly sources = new Map<string, ChatSourcesEvent>();
   private readonly cancelRequested = new Set<string>();
@@ -219,6 +223,7 @@ export class ChatSession {
     socket.on('chat:chunk', (e) => this.onChunk(e.messageId, e.seq, e.delta));
     socket.on('chat:restart', (e) => {
       this.streamOf(e.messageId).reset();
+      this.restarted.add(e.messageId);
       const exchange = this.byMessageId(e.messageId);
       // The same prompt is generated again: its sources stay.
       if (exchange) exchange.answer = { text: '', state: 'waiting', citations: exchange.answer.citations };
@@ -320,7 +325,9 @@ export class ChatSession {
 
   private onStatus(event: ChatStatusEvent): void {
     // Only the states this page knows how to show; a newer server may send others.
-    if (event.state !== 'queued' && event.state !== 'generating') return;
+    if (!KNOWN_STATUS_STATES.has(event.state)) return;
+    // A restart is remembered for the rest of the wait: the statuses of the worker that took over follow it at once.
+    if (event.state === 'restarted') this.restarted.add(event.messageId);
     this.statuses.set(event.messageId, event);
     const exchange = this.byMessageId(event.messageId);
     if (exchange) this.catchUp(exchange);
@@ -369,7 +376,8 @@ export class ChatSession {
     }
     const status = this.statuses.get(messageId);
     if (status && exchange.answer.state === 'waiting') {
-      exchange.answer = { ...exchange.answer, status: status.state === 'queued' ? { state: 'queued', position: status.position } : { state: 'generating' } };
+      const state: AnswerStatus = status.state === 'queued' ? { state: 'queued', position: status.position } : { state: status.state };
+      exchange.answer = { ...exchange.answer, status: this.restarted.has(messageId) ? { ...state, restarted: true } : state };
     }
   }
 
@@ -385,6 +393,7 @@ export class ChatSession {
       this.streams.delete(exchange.messageId);
       this.finished.delete(exchange.messageId);
       this.statuses.delete(exchange.messageId);
+      this.restarted.delete(exchange.messageId);
       this.sources.delete(exchange.messageId);
     }
   }

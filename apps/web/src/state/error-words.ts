@@ -6,6 +6,7 @@ const WORDS: Record<string, string> = {
   PROFANITY: 'Not sent to the model: the message contains words the profanity filter does not allow. Rephrase it and try again.',
   PIPELINE_FAILED: 'Relay could not process this message. Try again in a moment.',
   GENERATION_FAILED: 'The model failed to answer. Try again in a moment.',
+  EXPIRED: 'This message waited too long for an answer, so Relay stopped working on it. Send it again.',
   INVALID_PAYLOAD: 'The page sent something the server did not understand. Reload the page.',
   INTERNAL: 'Something went wrong on the server. Try again in a moment.',
   NETWORK: 'Relay cannot be reached. Check your connection.',

@@ -13,8 +13,11 @@ export interface Question {
   sendError?: string;
 }
 
-/** Where a waiting answer is, as chat:status last said: in the model's queue (1 = next), or being read by it. */
-export type AnswerStatus = { state: 'queued'; position: number } | { state: 'generating' };
+/**
+ * Where a waiting answer is, as chat:status last said: being searched for, its prompt being built, in the model's
+ * queue (1 = next), or being read by it. `restarted`: a worker died and another took the message over (kept once seen).
+ */
+export type AnswerStatus = ({ state: 'queued'; position: number } | { state: 'searching' | 'building' | 'generating' | 'restarted' }) & { restarted?: boolean };
 
 export interface Answer {
   text: string;

@@ -58,17 +58,25 @@ export const modelTimingsSchema = z.object({
 export type ModelTimings = z.infer<typeof modelTimingsSchema>;
 
 /**
- * Where a message is before its answer streams, sent again whenever that changes. `queued`: waiting in the LLM
- * worker's queue, `position` 1 being next; `generating`: it left the queue, the model is reading it. Later stages may
- * add states; a receiver ignores a state it does not know.
+ * Where a message is before its answer streams, sent by the stage that has it as it starts work and, by the LLM
+ * worker, again every STATUS_HEARTBEAT_MS until the first chunk, so a waiting client hears something every few seconds:
+ * - `searching`: the embedder or the retriever is finding the passages (from each as it starts);
+ * - `building`: the prompt builder is assembling the prompt;
+ * - `queued`: waiting in the LLM worker's queue, `position` 1 being next (re-sent even when unchanged);
+ * - `generating`: the model is reading it (sent as it leaves the queue or starts at once, and re-sent while it reads);
+ * - `restarted`: never on chat.responses; the gateway tells its clients so when statuses of a second attempt arrive
+ *   (another `generationId`: a worker took the prompt over after the one that had it died).
+ * A receiver ignores a state it does not know.
  */
-export const STATUS_STATES = ['queued', 'generating'] as const;
+export const STATUS_STATES = ['queued', 'generating', 'searching', 'building', 'restarted'] as const;
 export type StatusState = (typeof STATUS_STATES)[number];
 export const responseStatusSchema = z
   .object({
     type: z.literal('status'),
     state: z.enum(STATUS_STATES),
     position: z.number().int().positive().optional(),
+    /** The LLM worker's attempt at the answer (the generationId its chunks will carry): a new one means a restart. */
+    generationId: z.string().min(1).max(100).optional(),
   })
   .refine((s) => (s.state === 'queued') === (s.position !== undefined), { message: 'position is given exactly when queued' });
 

@@ -24,8 +24,17 @@ export const kafkaConfigSchema = z.object({
   KAFKA_MAX_WAIT_MS: intVar(500, 0, 10_000),
   /** Most records one produce request carries; records sent while a request is in flight wait for the next one. */
   KAFKA_PRODUCER_MAX_BATCH: intVar(500, 1, 100_000),
-  /** The broker refuses a session timeout below its group.min.session.timeout.ms, 6 s by default. */
-  KAFKA_SESSION_TIMEOUT_MS: intVar(10_000, 6_000, 300_000),
+  /**
+   * How long a replica may go without a heartbeat before the broker hands its partitions to the others: the silence
+   * a crash costs the chats it held. The broker refuses a session timeout below its group.min.session.timeout.ms
+   * (6 s by default; the dev broker of scripts/kafka.mjs allows 1 s).
+   */
+  KAFKA_SESSION_TIMEOUT_MS: intVar(10_000, 1_000, 300_000),
+  /** Must be below a third of KAFKA_SESSION_TIMEOUT_MS, so one late heartbeat does not end a live session. */
   KAFKA_HEARTBEAT_INTERVAL_MS: intVar(1_000, 100, 60_000),
+}).superRefine((c, ctx) => {
+  if (c.KAFKA_HEARTBEAT_INTERVAL_MS * 3 > c.KAFKA_SESSION_TIMEOUT_MS) {
+    ctx.addIssue({ code: 'custom', path: ['KAFKA_HEARTBEAT_INTERVAL_MS'], message: `must be at most a third of KAFKA_SESSION_TIMEOUT_MS (${c.KAFKA_SESSION_TIMEOUT_MS})` });
+  }
 });
 export type KafkaConfig = z.infer<typeof kafkaConfigSchema>;
