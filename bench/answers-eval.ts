@@ -1,15 +1,14 @@
+import { startEmbeddedRelay } from './embedded-relay';
 import 'reflect-metadata';
-import { NestFactory } from '@nestjs/core';
 import type { ChatDoneEvent, ChatSourcesEvent, Envelope, RetrievedContext } from '@relay/contracts';
 import { TOPICS } from '@relay/contracts';
 import { readEnvironment } from '@relay/config';
-import { createInProcessTransport, InProcessBroker } from '@relay/transport';
+import { InProcessBroker } from '@relay/transport';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { io } from 'socket.io-client';
 import { loadRelayConfig } from '../apps/relay/src/relay.config';
-import { RelayModule } from '../apps/relay/src/relay.module';
 import { calibrate, RawAnswer } from './answers-eval/calibration';
 import { documentIdOf, EvalSet, loadEvalSet } from './answers-eval/eval-set';
 import { factsFound, metricsOf, ScoredAnswer, TABLE_HEADER, tableRow } from './answers-eval/scoring';
@@ -126,12 +125,7 @@ async function runModel(set: EvalSet, questions: EvalSet['questions'], label: st
     ...(calibrating ? { RELEVANCE_GATE: 'false' } : {}),
   };
   const config = loadRelayConfig(env);
-  const transport = createInProcessTransport(config.common);
-  const app = await NestFactory.create(RelayModule.forRoot(config, transport), { logger: ['error'] });
-  app.connectMicroservice({ strategy: transport.server }, { inheritAppConfig: true });
-  await app.startAllMicroservices();
-  await app.listen(0, '127.0.0.1');
-  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  const { app, url } = await startEmbeddedRelay(config);
   const startedAt = performance.now();
   await waitReady(url);
   log(`# ${label} (${path}): ready in ${Math.round(performance.now() - startedAt)} ms; ${questions.length} questions, LLM_MAX_TOKENS=${config.llm.LLM_MAX_TOKENS}, gate ${config.pipeline.RELEVANCE_GATE ? 'on' : 'off'}`);

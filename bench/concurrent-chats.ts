@@ -1,9 +1,8 @@
-import { NestFactory } from '@nestjs/core';
+import { startEmbeddedRelay } from './embedded-relay';
 import { ChatDoneEvent } from '@relay/contracts';
-import { createInProcessTransport, partitionOf } from '@relay/transport';
+import { partitionOf } from '@relay/transport';
 import { io } from 'socket.io-client';
 import { loadRelayConfig } from '../apps/relay/src/relay.config';
-import { RelayModule } from '../apps/relay/src/relay.module';
 import { percentile, round } from './stats';
 
 // The "many chats at once" phase of bench:pipeline: 1, 4 and 16 chats sent together through the whole embedded app
@@ -94,12 +93,7 @@ export async function measureConcurrentChats(
   log: (line: string) => void,
 ): Promise<ConcurrencyPhase> {
   const config: RelayConfig = loadRelayConfig(env);
-  const transport = createInProcessTransport(config.common);
-  const app = await NestFactory.create(RelayModule.forRoot(config, transport), { logger: ['error'] });
-  app.connectMicroservice({ strategy: transport.server }, { inheritAppConfig: true });
-  await app.startAllMicroservices();
-  await app.listen(0, '127.0.0.1');
-  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  const { app, url } = await startEmbeddedRelay(config);
   const partitions = config.common.TRANSPORT_PARTITIONS;
   try {
     await waitReady(url);

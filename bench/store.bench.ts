@@ -1,11 +1,10 @@
+import { startEmbeddedRelay } from './embedded-relay';
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import type { ChatDoneEvent } from '@relay/contracts';
 import { readEnvironment } from '@relay/config';
 import { Database } from '@relay/database';
 import { FileSessionStore, PostgresSessionStore, type SessionStore, type StoredMessage } from '@relay/session-store';
-import { createInProcessTransport } from '@relay/transport';
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -15,7 +14,6 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { io } from 'socket.io-client';
 import { loadRelayConfig } from '../apps/relay/src/relay.config';
-import { RelayModule } from '../apps/relay/src/relay.module';
 import { round, summary } from './stats';
 
 // npm run bench:store [-- --sessions 200 --turns 10 --concurrency 16 --chats 160 --chat-concurrency 16 --real-chats 8
@@ -237,12 +235,7 @@ async function chatThroughput(store: 'file' | 'postgres', databaseUrl: string, e
     DATABASE_POOL_SIZE: '10',
     ...env,
   });
-  const transport = createInProcessTransport(config.common);
-  const app = await NestFactory.create(RelayModule.forRoot(config, transport), { logger: ['error'] });
-  app.connectMicroservice({ strategy: transport.server }, { inheritAppConfig: true });
-  await app.startAllMicroservices();
-  await app.listen(0, '127.0.0.1');
-  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  const { app, url } = await startEmbeddedRelay(config);
   await waitReady(url);
   await chatSession(url); // warm-up: models loaded, connections open
   const latencies: number[] = [];
