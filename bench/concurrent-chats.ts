@@ -49,7 +49,8 @@ export const GROUNDED_QUESTIONS = [
   'How are chunks of a document sized?',
 ];
 
-interface ChatRun {
+/** One chat's timeline, as the client saw it. */
+export interface ChatRun {
   sentAt: number;
   firstChunkAt: number;
   doneAt: number;
@@ -99,14 +100,14 @@ export async function measureConcurrentChats(
     await waitReady(url);
     let asked = 0;
     const nextQuestion = () => questionList[asked++ % questionList.length];
-    await Promise.all([nextQuestion(), nextQuestion()].map((q) => chat(url, q))); // warm-up
+    await Promise.all([nextQuestion(), nextQuestion()].map((q) => chatOnce(url, q))); // warm-up
     const results: ConcurrencyLevel[] = [];
     for (const n of levels) {
       const sessions = await sessionsOnDistinctPartitions(url, n, partitions);
       const questions = sessions.map(nextQuestion);
       const started = performance.now();
       const cpuAtStart = process.cpuUsage();
-      const runs = await Promise.all(sessions.map((s, i) => chat(url, questions[i], s)));
+      const runs = await Promise.all(sessions.map((s, i) => chatOnce(url, questions[i], s)));
       const wallS = (performance.now() - started) / 1000;
       const cpu = process.cpuUsage(cpuAtStart);
       const level = summarise(n, wallS, (cpu.user + cpu.system) / 1e6, runs);
@@ -176,7 +177,8 @@ async function sessionsOnDistinctPartitions(url: string, n: number, partitions: 
   return found;
 }
 
-async function chat(url: string, text: string, session?: { sessionId: string; token: string }): Promise<ChatRun> {
+/** Asks one question over Socket.IO (in a new session unless one is given) and waits for its chat:done. */
+export async function chatOnce(url: string, text: string, session?: { sessionId: string; token: string }): Promise<ChatRun> {
   const { sessionId, token } = session ?? ((await (await fetch(`${url}/api/sessions`, { method: 'POST' })).json()) as { sessionId: string; token: string });
   const socket = io(`${url}/chat`, { auth: { token }, transports: ['websocket'] });
   try {

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { ChatDoneEvent, LlmMessage, TOPICS } from '@relay/contracts';
+import { LlmMessage, TOPICS } from '@relay/contracts';
 import { parseEnv, readEnvironment } from '@relay/config';
 import { CommonConfig, commonConfigSchema } from '@relay/config';
 import { createInProcessTransport, createTransport, InProcessBroker, kafkaConfigSchema, RelayTransport } from '@relay/transport';
@@ -8,12 +8,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { io } from 'socket.io-client';
 import { loadRelayConfig } from '../apps/relay/src/relay.config';
 import { RelayModule } from '../apps/relay/src/relay.module';
 import { percentile, round, summary } from './stats';
 import { measurePipelineThroughput } from './pipeline-throughput';
-import { GROUNDED_QUESTIONS, measureConcurrentChats, SHORT_PROMPTS } from './concurrent-chats';
+import { type ChatRun, chatOnce, GROUNDED_QUESTIONS, measureConcurrentChats, SHORT_PROMPTS } from './concurrent-chats';
 import { measureMetricsOverhead } from './metrics-overhead';
 import { measureTransportOverhead } from './transport-overhead';
 
@@ -48,12 +47,7 @@ const BENCH_KAFKA_PORT = '19092';
 // The first 16 of the questions the sample knowledge base answers (the figures in docs/benchmarks.md used these).
 const QUESTIONS = GROUNDED_QUESTIONS.slice(0, 16);
 
-interface Measured {
-  done: ChatDoneEvent;
-  sentAt: number;
-  firstChunkAt: number;
-  doneAt: number;
-}
+type Measured = ChatRun;
 
 async function main(): Promise<void> {
   const env = {
@@ -273,29 +267,7 @@ function stopBenchBroker(): void {
 }
 
 async function runLevel(url: string, sessions: number): Promise<Measured[]> {
-  return Promise.all(Array.from({ length: sessions }, (_, i) => askOnce(url, QUESTIONS[i % QUESTIONS.length])));
-}
-
-async function askOnce(url: string, text: string): Promise<Measured> {
-  const { sessionId, token } = (await (await fetch(`${url}/api/sessions`, { method: 'POST' })).json()) as { sessionId: string; token: string };
-  const socket = io(`${url}/chat`, { auth: { token }, transports: ['websocket'] });
-  try {
-    return await new Promise<Measured>((resolve, reject) => {
-      let firstChunkAt = 0;
-      let sentAt = 0;
-      socket.on('chat:chunk', () => (firstChunkAt ||= performance.now()));
-      socket.on('chat:error', (e: { code: string }) => reject(new Error(`chat:error ${e.code}`)));
-      socket.on('chat:done', (done: ChatDoneEvent) => resolve({ done, sentAt, firstChunkAt: firstChunkAt || performance.now(), doneAt: performance.now() }));
-      socket.on('connect', () => {
-        sentAt = performance.now();
-        socket.emit('chat:send', { sessionId, clientMessageId: 'bench', text }, (ack: { ok: boolean }) => {
-          if (!ack.ok) reject(new Error(`send refused: ${JSON.stringify(ack)}`));
-        });
-      });
-    });
-  } finally {
-    socket.close();
-  }
+  return Promise.all(Array.from({ length: sessions }, (_, i) => chatOnce(url, QUESTIONS[i % QUESTIONS.length])));
 }
 
 async function directBaseline(prompts: Array<{ messages: LlmMessage[]; maxTokens: number }>, llm: { LLM_MODEL_PATH: string; LLM_CONTEXT_SIZE: number; LLM_THREADS: number; LLM_TEMPERATURE: number }) {
