@@ -98,6 +98,10 @@ function serverProperties(node, nodes) {
     // Consumers may ask for sessions down to 1 s (the broker's default floor is 6 s), so a crashed replica's
     // partitions move to the survivors in seconds (KAFKA_SESSION_TIMEOUT_MS; test/distributed/faults.e2e-spec.ts).
     `group.min.session.timeout.ms=1000`,
+    // The log cleaner's dedupe buffer defaults to 128 MB, half of this broker's 256 MB heap: a restart that loaded
+    // an earlier run's logs died with "OutOfMemoryError: Java heap space" in the cleaner's start-up. Compacted topics
+    // here (consumer offsets) are tiny.
+    `log.cleaner.dedupe.buffer.size=16777216`,
   ];
   if (n > 1) {
     // Detect a dead broker in ~3 s instead of 9 s, so failover tests stay short.
