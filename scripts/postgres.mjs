@@ -20,7 +20,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { portOpen, readFileSafe, runCli, secs, tail, UsageError } from './lib/dev-process.mjs';
+import { portOpen, readFileSafe, runServiceCli, secs, tail, UsageError } from './lib/dev-process.mjs';
 
 const HOST = '127.0.0.1';
 const DEFAULT_PORT = 55432; // not 5432: a system PostgreSQL may be there
@@ -276,27 +276,4 @@ async function status() {
 
 // ---------------------------------------------------------------------------------------------- main
 
-const USAGE = `usage: node scripts/postgres.mjs start | stop [--clean] | status`;
-
-async function main(argv) {
-  const [cmd, ...rest] = argv;
-  switch (cmd) {
-    case 'start':
-      await start();
-      return 0;
-    case 'stop':
-      await stop(rest.includes('--clean'));
-      return 0;
-    case 'status':
-      return status();
-    case undefined:
-    case '-h':
-    case '--help':
-      console.log(USAGE);
-      return cmd ? 0 : 2;
-    default:
-      throw new UsageError(`unknown command ${cmd}\n${USAGE}`);
-  }
-}
-
-runCli(main, log);
+runServiceCli('postgres.mjs', { start, stop, status }, log);

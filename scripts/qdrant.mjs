@@ -13,7 +13,7 @@ import { chmodSync, closeSync, createReadStream, createWriteStream, existsSync, 
 import { basename, dirname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
-import { portOpen, readFileSafe, runCli, secs, signal, sleep, tail, UsageError } from './lib/dev-process.mjs';
+import { portOpen, readFileSafe, runServiceCli, secs, signal, sleep, tail, UsageError } from './lib/dev-process.mjs';
 import { createGunzip } from 'node:zlib';
 
 const QDRANT_VERSION = '1.18.3';
@@ -221,27 +221,4 @@ async function status() {
 
 // ---------------------------------------------------------------------------------------------- main
 
-const USAGE = `usage: node scripts/qdrant.mjs start | stop [--clean] | status`;
-
-async function main(argv) {
-  const [cmd, ...rest] = argv;
-  switch (cmd) {
-    case 'start':
-      await start();
-      return 0;
-    case 'stop':
-      await stop(rest.includes('--clean'));
-      return 0;
-    case 'status':
-      return status();
-    case undefined:
-    case '-h':
-    case '--help':
-      console.log(USAGE);
-      return cmd ? 0 : 2;
-    default:
-      throw new UsageError(`unknown command ${cmd}\n${USAGE}`);
-  }
-}
-
-runCli(main, log);
+runServiceCli('qdrant.mjs', { start, stop, status }, log);

@@ -54,3 +54,30 @@ export function runCli(main, log) {
     },
   );
 }
+
+/**
+ * The command line every local service script shares (`start | stop [--clean] | status`): runs the matching
+ * function and exits with its code (status returns 0 when the service answers, 3 when it does not).
+ */
+export function runServiceCli(script, { start, stop, status }, log) {
+  const usage = `usage: node scripts/${script} start | stop [--clean] | status`;
+  runCli(async ([cmd, ...rest]) => {
+    switch (cmd) {
+      case 'start':
+        await start();
+        return 0;
+      case 'stop':
+        await stop(rest.includes('--clean'));
+        return 0;
+      case 'status':
+        return status();
+      case undefined:
+      case '-h':
+      case '--help':
+        console.log(usage);
+        return cmd ? 0 : 2;
+      default:
+        throw new UsageError(`unknown command ${cmd}\n${usage}`);
+    }
+  }, log);
+}
