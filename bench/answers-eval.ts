@@ -1,4 +1,4 @@
-import { startEmbeddedRelay } from './embedded-relay';
+import { startEmbeddedRelay, waitReady } from './embedded-relay';
 import 'reflect-metadata';
 import type { ChatDoneEvent, ChatSourcesEvent, Envelope, RetrievedContext } from '@relay/contracts';
 import { TOPICS } from '@relay/contracts';
@@ -242,17 +242,6 @@ function printDetails(run: ModelRun, ids: string[]): void {
   }
 }
 
-async function waitReady(url: string): Promise<void> {
-  for (let i = 0; i < 3000; i++) {
-    try {
-      if ((await fetch(`${url}/health/ready`)).status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('app not ready after 300 s');
-}
 
 void main().catch((err: unknown) => {
   log(`eval:answers failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);

@@ -1,4 +1,4 @@
-import { startEmbeddedRelay } from './embedded-relay';
+import { startEmbeddedRelay, waitReady } from './embedded-relay';
 import { ChatDoneEvent } from '@relay/contracts';
 import { partitionOf } from '@relay/transport';
 import { io } from 'socket.io-client';
@@ -200,11 +200,3 @@ export async function chatOnce(url: string, text: string, session?: { sessionId:
   }
 }
 
-async function waitReady(url: string): Promise<void> {
-  for (let i = 0; i < 1200; i++) {
-    // A refused or reset connection while it starts is as good as not ready yet.
-    if ((await fetch(`${url}/health/ready`).catch(() => undefined))?.status === 200) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('app not ready');
-}

@@ -13,3 +13,14 @@ export async function startEmbeddedRelay(config: RelayConfig): Promise<{ app: IN
   await app.listen(0, '127.0.0.1');
   return { app, url: (await app.getUrl()).replace('[::1]', '127.0.0.1') };
 }
+
+/** Waits until the app answers /health/ready (models loaded, knowledge base indexed), at most `timeoutMs`. */
+export async function waitReady(url: string, timeoutMs = 300_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    // A refused or reset connection while it starts is as good as not ready yet.
+    if ((await fetch(`${url}/health/ready`).catch(() => undefined))?.status === 200) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`app not ready after ${timeoutMs} ms`);
+}

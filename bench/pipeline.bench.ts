@@ -1,3 +1,4 @@
+import { waitReady } from './embedded-relay';
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { LlmMessage, TOPICS } from '@relay/contracts';
@@ -294,13 +295,6 @@ async function directBaseline(prompts: Array<{ messages: LlmMessage[]; maxTokens
   return { prompts: prompts.length, tokens, wallS, tokensPerSec: tokens / wallS };
 }
 
-async function waitReady(url: string): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    if ((await fetch(`${url}/health/ready`)).status === 200) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('app not ready');
-}
 
 function log(line: string): void {
   process.stdout.write(`${line}\n`);

@@ -1,4 +1,4 @@
-import { startEmbeddedRelay } from './embedded-relay';
+import { startEmbeddedRelay, waitReady } from './embedded-relay';
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import type { ChatDoneEvent } from '@relay/contracts';
@@ -349,13 +349,6 @@ async function createDatabase(adminUrl: string, name: string, settings = ''): Pr
   return url.toString();
 }
 
-async function waitReady(url: string): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    if ((await fetch(`${url}/health/ready`)).status === 200) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('app not ready');
-}
 
 function log(line: string): void {
   process.stdout.write(`${line}\n`);
