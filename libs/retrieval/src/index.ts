@@ -8,3 +8,4 @@ export * from './evaluation/ranking-metrics';
 export * from './evaluation/paired-randomization-test';
 export * from './text/sentences';
 export * from './text/terms';
+export * from './text/growing-text-sentences';

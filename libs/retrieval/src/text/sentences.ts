@@ -19,26 +19,34 @@ export const BLOCK_START = /^\s*(?:$|[-*+•]\s|\d+[.)]\s|#|\||>|```)/;
  */
 export function splitSentences(text: string): TextSpan[] {
   const spans: TextSpan[] = [];
+  for (const block of blocksOf(text)) splitBlock(text, block, block.start, spans);
+  return spans;
+}
+
+/**
+ * Appends the sentences of one block to `spans`, reading from `from`: the block's start, or the start of a sentence
+ * inside it whose earlier sentences the caller already has (GrowingTextSentences resumes there).
+ */
+export function splitBlock(text: string, block: TextSpan, from: number, spans: TextSpan[]): void {
   const push = (start: number, end: number) => {
     while (start < end && /\s/.test(text[start])) start++;
     while (end > start && /\s/.test(text[end - 1])) end--;
     if (end > start) spans.push({ start, end });
   };
-  for (const block of blocksOf(text)) {
-    const body = text.slice(block.start, block.end);
-    let sentenceStart = block.start;
-    TERMINATOR.lastIndex = 0;
-    for (let match = TERMINATOR.exec(body); match; match = TERMINATOR.exec(body)) {
-      const end = block.start + match.index + match[0].length;
-      // Only white space (or the end of the block) after the punctuation ends a sentence: "1.8", "E-14.x" do not.
-      if (end < block.end && !/\s/.test(text[end])) continue;
-      if (match[0].startsWith('.') && isAbbreviation(text.slice(sentenceStart, block.start + match.index))) continue;
-      push(sentenceStart, end);
-      sentenceStart = end;
-    }
-    push(sentenceStart, block.end);
+  const body = text.slice(from, block.end);
+  let sentenceStart = from;
+  TERMINATOR.lastIndex = 0;
+  for (let match = TERMINATOR.exec(body); match; match = TERMINATOR.exec(body)) {
+    const at = from + match.index;
+    const end = at + match[0].length;
+    // Only white space (or the end of the block) after the punctuation ends a sentence: "1.8", "E-14.x" do not.
+    if (end < block.end && !/\s/.test(text[end])) continue;
+    // The word before the full stop is all the abbreviation test reads; 64 characters hold any word it knows.
+    if (match[0].startsWith('.') && isAbbreviation(text.slice(Math.max(sentenceStart, at - 64), at))) continue;
+    push(sentenceStart, end);
+    sentenceStart = end;
   }
-  return spans;
+  push(sentenceStart, block.end);
 }
 
 /** Paragraphs and list items: runs of lines up to a line that starts a block (BLOCK_START). */
@@ -53,7 +61,7 @@ export function blocksOf(text: string): TextSpan[] {
       start = lineStart;
     }
     // A heading or table row is a block of one line: what follows it starts anew.
-    if (/^\s*(?:#|\|)/.test(line)) {
+    if (isOneLineBlock(line)) {
       blocks.push({ start, end: lineStart + line.length });
       start = lineStart + line.length + 1;
     }
@@ -61,6 +69,11 @@ export function blocksOf(text: string): TextSpan[] {
   }
   if (start < text.length) blocks.push({ start, end: text.length });
   return blocks.filter((b) => b.end > b.start);
+}
+
+/** A heading or a table row: a block of one line. */
+export function isOneLineBlock(line: string): boolean {
+  return /^\s*(?:#|\|)/.test(line);
 }
 
 /** The texts of the sentences, for callers that do not need the offsets. */
