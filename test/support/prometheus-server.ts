@@ -27,6 +27,9 @@ export interface PromRuleGroup {
  * scraping the given `[job=]host:port` targets and evaluating deploy/observability's alerting rules.
  */
 export class PrometheusServer {
+  /** Every server this test file started and has not stopped (test/support/stop-strays.ts stops them after it). */
+  private static readonly started = new Set<PrometheusServer>();
+
   private constructor(
     readonly url: string,
     private readonly home: string,
@@ -41,10 +44,17 @@ export class PrometheusServer {
     });
     const line = out.split('\n').find((l) => l.startsWith('PROMETHEUS_URL='));
     if (!line) throw new Error(`scripts/prometheus.mjs start printed no PROMETHEUS_URL line:\n${out}`);
-    return new PrometheusServer(line.slice('PROMETHEUS_URL='.length).trim(), home);
+    const server = new PrometheusServer(line.slice('PROMETHEUS_URL='.length).trim(), home);
+    PrometheusServer.started.add(server);
+    return server;
+  }
+
+  static stopAll(): void {
+    for (const server of [...PrometheusServer.started]) server.stop();
   }
 
   stop(): void {
+    PrometheusServer.started.delete(this);
     execFileSync(process.execPath, [SCRIPT, 'stop', '--clean'], { env: { ...process.env, PROMETHEUS_CACHE_DIR: this.home }, stdio: ['ignore', 'ignore', 'inherit'] });
     rmSync(this.home, { recursive: true, force: true });
   }

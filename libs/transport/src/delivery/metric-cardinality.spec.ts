@@ -36,8 +36,8 @@ function recordOf(session: number): { record: TransportRecord; envelope: Deliver
 async function seriesOf(metrics: RelayMetrics): Promise<{ count: number; labelValues: Set<string> }> {
   let count = 0;
   const labelValues = new Set<string>();
-  for (const metric of metrics.registry.registry.getMetricsAsArray()) {
-    for (const value of (await metric.get()).values) {
+  for (const metric of await metrics.registry.registry.getMetricsAsJSON()) {
+    for (const value of metric.values) {
       count++;
       for (const v of Object.values(value.labels)) labelValues.add(String(v));
     }
