@@ -8,9 +8,13 @@ import { RelayApps, RelayProcess, startRelayApps } from '../support/relay-proces
 // the distributed mode's gateway, pipeline and LLM worker (each its own process on a real broker) every second and
 // evaluates deploy/observability's alerting rules. PromQL over the scraped series must say what happened: the
 // answers, their time to first token, the one poison record dead-lettered, and, once the LLM worker stops, the
-// prompts waiting for it as consumer lag and its target down as an alert.
+// prompts waiting for it as consumer lag and its target down as an alert; once it is back after their deadline,
+// those prompts as expired work.
 const CHATS = 5;
 const WHILE_STOPPED = 3;
+// Time for an answer to begin, in distributed mode: ample for the tiny model on a loaded machine, short enough that
+// the test can wait for the prompts sent while the worker is stopped to pass it.
+const ANSWER_DEADLINE_MS = 60_000;
 const host = (p: RelayProcess) => p.baseUrl.replace('http://', '');
 
 describe('Prometheus scraping Relay', () => {
@@ -24,7 +28,7 @@ describe('Prometheus scraping Relay', () => {
     brokers = startKafka(1);
     await deleteRelayTopics(brokers);
     const common = { SEED_KNOWLEDGE_BASE: 'false', RELEVANCE_GATE: 'false', LLM_MAX_TOKENS: '8' };
-    const kafkaEnv = { ...common, TRANSPORT: 'kafka', KAFKA_BROKERS: brokers, KAFKA_TOPIC_PARTITIONS: '4', KAFKAJS_NO_PARTITIONER_WARNING: '1' };
+    const kafkaEnv = { ...common, ANSWER_DEADLINE_MS: String(ANSWER_DEADLINE_MS), TRANSPORT: 'kafka', KAFKA_BROKERS: brokers, KAFKA_TOPIC_PARTITIONS: '4', KAFKAJS_NO_PARTITIONER_WARNING: '1' };
     [apps, embedded] = await Promise.all([startRelayApps(kafkaEnv, { gateways: 1, pipelines: 1, llmWorkers: 1 }), RelayProcess.start(common)]);
     prometheus = PrometheusServer.start([
       `relay-embedded=${host(embedded)}`,
@@ -58,7 +62,7 @@ describe('Prometheus scraping Relay', () => {
     expect(await prom.targetsUp()).toEqual({ 'relay-embedded': [1], 'relay-gateway': [1], 'relay-pipeline': [1], 'relay-llm-worker': [1] });
   });
 
-  it(`counts ${CHATS} answers and their time to first token, one dead letter, and the lag of a stopped LLM worker`, async () => {
+  it(`counts ${CHATS} answers and their time to first token, one dead letter, a stopped LLM worker's lag, then its expired prompts`, async () => {
     const prom = prometheus!;
     const gateway = apps!.gateways[0];
     const chatOn = async (baseUrl: string, i: number) => {
@@ -100,11 +104,14 @@ describe('Prometheus scraping Relay', () => {
     // The LLM worker stops; prompts keep coming.
     const worker = apps!.llmWorkers[0];
     await worker.stop();
+    const waiting: Array<{ client: ChatClient; messageId: string }> = [];
     for (let i = 0; i < WHILE_STOPPED; i++) {
       const { session, client } = chats[i];
       const ack = await client.send(session.sessionId, `Asked while no worker runs ${i}`);
-      expect(ack.ok).toBe(true);
+      if (!ack.ok) throw new Error(`message ${i} refused: ${ack.error.code}`);
+      waiting.push({ client, messageId: ack.messageId });
     }
+    const lastSentAt = Date.now();
     // The gateway and the pipeline report the stopped worker's group falling behind, from Kafka's admin API.
     expect(await prom.waitForValue(promptLag, (v) => (v ?? 0) >= WHILE_STOPPED, 60_000)).toBeGreaterThanOrEqual(WHILE_STOPPED);
     // Both, each from its own reading (cached up to 5 s, so one may be a scrape or two behind the other).
@@ -125,5 +132,16 @@ describe('Prometheus scraping Relay', () => {
     expect(['pending', 'firing']).toContain(alert?.state);
     // Only the stopped process is down.
     expect((await prom.alerts()).filter((a) => a.labels.alertname === 'RelayTargetDown')).toHaveLength(1);
+
+    // The worker comes back after those prompts' deadline: it skips them (each client hears EXPIRED, the model is
+    // not called), they count as expired work of the llm-worker stage, and the lag drains.
+    await new Promise((r) => setTimeout(r, Math.max(0, lastSentAt + ANSWER_DEADLINE_MS + 1_000 - Date.now())));
+    await worker.restart();
+    for (const { client, messageId } of waiting) await client.waitFor(() => client.finished(messageId), 60_000);
+    for (const { client, messageId } of waiting) expect(client.errors.find((e) => e.messageId === messageId)?.code).toBe('EXPIRED');
+    const expired = 'sum(relay_stage_expired_total{job="relay-llm-worker",stage="llm-worker"})';
+    expect(await prom.waitForValue(expired, (v) => (v ?? 0) >= WHILE_STOPPED)).toBeGreaterThanOrEqual(WHILE_STOPPED);
+    expect(await prom.waitForValue(promptLag, (v) => v === 0)).toBe(0);
+    expect(await prom.waitForValue('up{job="relay-llm-worker"}', (v) => v === 1)).toBe(1);
   }, 300_000);
 });
