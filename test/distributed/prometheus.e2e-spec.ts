@@ -132,6 +132,14 @@ describe('Prometheus scraping Relay', () => {
     expect(['pending', 'firing']).toContain(alert?.state);
     // Only the stopped process is down.
     expect((await prom.alerts()).filter((a) => a.labels.alertname === 'RelayTargetDown')).toHaveLength(1);
+    // After the rule's `for: 1m` it fires (what Prometheus sends on to Alertmanager). The test waits that long
+    // anyway, for the prompts' deadline below.
+    const fireBy = Date.now() + 90_000;
+    while (alert?.state !== 'firing' && Date.now() < fireBy) {
+      await new Promise((r) => setTimeout(r, 1000));
+      alert = (await prom.alerts()).find((a) => a.labels.alertname === 'RelayTargetDown');
+    }
+    expect(alert).toEqual(expect.objectContaining({ state: 'firing', labels: expect.objectContaining({ job: 'relay-llm-worker', instance: host(worker) }) }));
 
     // The worker comes back after those prompts' deadline: it skips them (each client hears EXPIRED, the model is
     // not called), they count as expired work of the llm-worker stage, and the lag drains.
