@@ -57,14 +57,14 @@ export function runCli(main, log) {
 
 /**
  * The command line every local service script shares (`start | stop [--clean] | status`): runs the matching
- * function and exits with its code (status returns 0 when the service answers, 3 when it does not).
+ * function and exits with its code (status returns 0 when the service answers, 3 when it does not). `start` is given
+ * the arguments after it (prometheus.mjs takes its scrape targets there).
  */
-export function runServiceCli(script, { start, stop, status }, log) {
-  const usage = `usage: node scripts/${script} start | stop [--clean] | status`;
+export function runServiceCli(script, { start, stop, status }, log, usage = `usage: node scripts/${script} start | stop [--clean] | status`) {
   runCli(async ([cmd, ...rest]) => {
     switch (cmd) {
       case 'start':
-        await start();
+        await start(rest);
         return 0;
       case 'stop':
         await stop(rest.includes('--clean'));

@@ -9,7 +9,8 @@ describe('GET /metrics on the embedded app', () => {
   let relay: MediumRelay;
 
   beforeAll(async () => {
-    relay = await startMediumRelay({ CHAT_RATE_BURST: '100' }, { llmAnswer: 'Paris is the capital of France.' });
+    // A small allowance of new sessions per client, so the REST refusal test below meets RATE_LIMITED (429).
+    relay = await startMediumRelay({ CHAT_RATE_BURST: '100', SESSION_CREATE_BURST: '8', SESSION_CREATE_PER_MIN: '1' }, { llmAnswer: 'Paris is the capital of France.' });
   });
 
   afterAll(async () => {
@@ -63,9 +64,24 @@ describe('GET /metrics on the embedded app', () => {
       expect(ack.ok).toBe(false);
       const code = ack.ok ? '' : ack.error.code;
       const { samples } = parsePrometheusText(await (await fetch(`${relay.url}/metrics`)).text());
-      expect(sumOf(samples, 'relay_gateway_refusals_total', { code })).toBe(1);
+      expect(sumOf(samples, 'relay_gateway_refusals_total', { surface: 'socket', code })).toBe(1);
     } finally {
       client.close();
     }
+  });
+
+  it('counts refused REST requests by surface and code (429 RATE_LIMITED, 404 NOT_FOUND), and not the ones served', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 10; i++) statuses.push((await fetch(`${relay.url}/api/sessions`, { method: 'POST' })).status);
+    const limited = statuses.filter((s) => s === 429).length;
+    expect(limited).toBeGreaterThan(0);
+    expect(statuses.filter((s) => s !== 429 && s !== 201)).toEqual([]);
+    const missing = await fetch(`${relay.url}/api/documents/no-such-document`);
+    expect(missing.status).toBe(404);
+
+    const { samples } = parsePrometheusText(await (await fetch(`${relay.url}/metrics`)).text());
+    expect(sumOf(samples, 'relay_gateway_refusals_total', { surface: 'http', code: 'RATE_LIMITED' })).toBe(limited);
+    expect(sumOf(samples, 'relay_gateway_refusals_total', { surface: 'http', code: 'NOT_FOUND' })).toBe(1);
+    expect(sumOf(samples, 'relay_gateway_refusals_total', { surface: 'http' })).toBe(limited + 1);
   });
 });

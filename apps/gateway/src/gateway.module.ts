@@ -1,7 +1,7 @@
-import { DynamicModule, Inject, MiddlewareConsumer, Module, NestModule, Provider } from '@nestjs/common';
+import { DynamicModule, Inject, MiddlewareConsumer, Module, NestModule, Optional, Provider } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { DATABASE, type Database, type DatabaseConfig } from '@relay/database';
-import { HealthModule, MetricsModule } from '@relay/observability';
+import { HealthModule, MetricsModule, RelayMetrics } from '@relay/observability';
 import { ChatResponsesHandler } from './chat/chat-responses.handler';
 import { ChatGateway } from './chat/chat.gateway';
 import { DeliveryTracker } from './chat/delivery-tracker';
@@ -15,6 +15,7 @@ import { DocumentsService } from './documents/documents.service';
 import { GATEWAY_CONFIG, GatewayConfig, webDirOf } from './gateway.config';
 import { WebClientMiddleware } from './web/web-client.middleware';
 import { RelayExceptionFilter } from './http/relay-exception.filter';
+import { countRefusals } from './http/refusal-count';
 import { AllowedHosts } from './http/allowed-hosts';
 import { hostCheck } from './http/host-check.middleware';
 import { securityHeaders } from '@relay/runtime';
@@ -72,15 +73,16 @@ export class GatewayModule implements NestModule {
     private readonly authenticator: Authenticator,
     private readonly origins: AllowedOrigins,
     private readonly audit: AccessAudit,
+    @Optional() private readonly metrics?: RelayMetrics,
   ) {}
 
   configure(consumer: MiddlewareConsumer): void {
     const web = new WebClientMiddleware(webDirOf(this.config));
     const identity = identityMiddleware({ authenticator: this.authenticator, origins: this.origins, audit: this.audit, limits: this.limits });
-    // In this order, for every request: refuse a foreign Host (DNS rebinding), set the security headers, count API
-    // calls per client address, find who is signed in (sign-in modes: refuse anonymous API calls, other origins and
-    // missing CSRF tokens), then serve the page's files.
-    consumer.apply(hostCheck(this.hosts), securityHeaders(), clientRateLimit(this.limits), identity, web.use.bind(web)).forRoutes('*');
+    // In this order, for every request: count it if it ends refused (whoever refuses it), refuse a foreign Host (DNS
+    // rebinding), set the security headers, count API calls per client address, find who is signed in (sign-in
+    // modes: refuse anonymous API calls, other origins and missing CSRF tokens), then serve the page's files.
+    consumer.apply(countRefusals(this.metrics), hostCheck(this.hosts), securityHeaders(), clientRateLimit(this.limits), identity, web.use.bind(web)).forRoutes('*');
   }
 
   static forRoot(config: GatewayConfig, options: { dataDir: string; store?: DatabaseConfig['STORE'] }): DynamicModule {

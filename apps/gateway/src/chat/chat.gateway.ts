@@ -121,7 +121,7 @@ export class ChatGateway implements OnGatewayInit<ChatNamespace>, OnGatewayConne
           const code = err instanceof RelayError ? err.code : 'UNAUTHORIZED';
           const reason = err instanceof RelayError ? String(err.details.reason ?? err.message) : String(err);
           this.audit.record({ event: 'socket-handshake', outcome: 'refused', code, reason, userId: socket.data.principal?.userId, client: socket.data.client });
-          this.metrics?.refusals.inc({ code });
+          this.metrics?.refusals.inc({ surface: 'socket', code });
           next(Object.assign(new Error(err instanceof RelayError ? err.message : 'Not allowed.'), { data: { code } }));
         },
       );
@@ -251,7 +251,7 @@ export class ChatGateway implements OnGatewayInit<ChatNamespace>, OnGatewayConne
       } catch (err) {
         const refusal = toErrorAck(err);
         this.logger.warn({ msg: 'request refused', code: refusal.error.code });
-        this.metrics?.refusals.inc({ code: refusal.error.code });
+        this.metrics?.refusals.inc({ surface: 'socket', code: refusal.error.code });
         if (AUDITED_REFUSALS.has(refusal.error.code)) {
           const reason = err instanceof RelayError ? String(err.details.reason ?? err.message) : undefined;
           this.audit.record({ event: 'socket', outcome: 'refused', code: refusal.error.code, reason, userId: socket.data.principal?.userId, client: socket.data.client, target: event });

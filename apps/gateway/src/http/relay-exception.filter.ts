@@ -4,6 +4,7 @@ import type { Request, Response } from 'express';
 import { AccessAudit } from '../audit/access-audit';
 import { principalOf } from '../auth/request-principal';
 import { AUDITED_REFUSALS } from '../chat/socket-errors';
+import { markRefusal } from './refusal-count';
 import { Observable, throwError } from 'rxjs';
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
@@ -31,6 +32,7 @@ export function writeRelayError(res: Response, err: RelayError): void {
   const retryAfterMs = err.details.retryAfterMs;
   if (typeof retryAfterMs === 'number') res.setHeader('Retry-After', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
   const body: { code: ErrorCode; message: string; retryAfterMs?: number } = { code: err.code, message: err.message };
+  markRefusal(res, err.code);
   if (typeof retryAfterMs === 'number') body.retryAfterMs = retryAfterMs;
   res.status(STATUS[err.code] ?? 500).json({ error: body });
 }
@@ -71,10 +73,12 @@ export class RelayExceptionFilter implements ExceptionFilter {
         res.status(status).json(body);
         return;
       }
+      markRefusal(res, code);
       res.status(status).json({ error: { code, message: exception.message } });
       return;
     }
     this.logger.error({ msg: 'unexpected error', err: (exception as Error)?.stack ?? String(exception) });
+    markRefusal(res, 'INTERNAL');
     res.status(500).json({ error: { code: 'INTERNAL', message: 'Something went wrong on our side.' } });
   }
 }

@@ -1,8 +1,9 @@
-import { Controller, Inject, Logger } from '@nestjs/common';
+import { Controller, Inject, Logger, Optional } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { ANONYMOUS_USER_ID, ChatControl, ChatPrompt, ChatResponse, Delivered, forwardEnvelope, isPastDeadline, nowMs, replyEnvelope, TOPICS } from '@relay/contracts';
 import { Generation, LLM, Llm } from '@relay/llm';
+import { RelayMetrics } from '@relay/observability';
 import { DeadlineGuard, TopicPublisher } from '@relay/transport';
 import { LLM_WORKER_CONFIG, LlmWorkerConfig } from '../llm-worker.config';
 import { ChunkCoalescer } from './chunk-coalescer';
@@ -39,9 +40,10 @@ export class GenerationHandler {
     private readonly queue: GenerationQueue,
     @Inject(LLM_WORKER_CONFIG) private readonly config: LlmWorkerConfig,
     private readonly answerMetrics: GenerationMetrics,
+    @Optional() metrics?: RelayMetrics,
   ) {
     this.attribution = new SourceAttribution({ minSupport: config.ATTRIBUTION_MIN_SUPPORT });
-    this.deadline = new DeadlineGuard(publisher, 'llm-worker');
+    this.deadline = new DeadlineGuard(publisher, 'llm-worker', metrics);
   }
 
   @EventPattern(TOPICS.prompts, { stage: 'llm-worker' })

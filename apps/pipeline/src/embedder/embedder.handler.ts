@@ -1,7 +1,8 @@
-import { Controller, Inject } from '@nestjs/common';
+import { Controller, Inject, Optional } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { Delivered, forwardEnvelope, PreprocessedQuery, replyEnvelope, TOPICS } from '@relay/contracts';
 import { EMBEDDER, Embedder } from '@relay/embeddings';
+import { RelayMetrics } from '@relay/observability';
 import { DeadlineGuard, TopicPublisher } from '@relay/transport';
 
 /** Embeds the cleaned query with the same model that indexed the knowledge base; the client hears `searching`. */
@@ -12,8 +13,9 @@ export class EmbedderHandler {
   constructor(
     private readonly publisher: TopicPublisher,
     @Inject(EMBEDDER) private readonly embedder: Embedder,
+    @Optional() metrics?: RelayMetrics,
   ) {
-    this.deadline = new DeadlineGuard(publisher, 'embedder');
+    this.deadline = new DeadlineGuard(publisher, 'embedder', metrics);
   }
 
   @EventPattern(TOPICS.preprocessed, { stage: 'embedder' })

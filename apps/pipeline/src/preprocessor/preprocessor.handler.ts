@@ -20,7 +20,7 @@ export class PreprocessorHandler {
     @Optional() private readonly metrics?: RelayMetrics,
   ) {
     this.filter = new ProfanityFilter(config.PROFANITY_POLICY);
-    this.deadline = new DeadlineGuard(publisher, 'preprocessor');
+    this.deadline = new DeadlineGuard(publisher, 'preprocessor', metrics);
   }
 
   @EventPattern(TOPICS.queries, { stage: 'preprocessor' })

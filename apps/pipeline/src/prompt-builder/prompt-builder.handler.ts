@@ -1,7 +1,8 @@
-import { Controller, Inject, Logger } from '@nestjs/common';
+import { Controller, Inject, Logger, Optional } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { Delivered, forwardEnvelope, RelayError, replyEnvelope, RetrievedContext, TOPICS } from '@relay/contracts';
 import { PROMPT_TOKENIZER, PromptTokenizer } from '@relay/llm';
+import { RelayMetrics } from '@relay/observability';
 import { DeadlineGuard, TopicPublisher } from '@relay/transport';
 import { PIPELINE_CONFIG, PipelineConfig } from '../pipeline.config';
 import { notFoundAnswer } from './not-found-answer';
@@ -24,9 +25,10 @@ export class PromptBuilderHandler {
     private readonly publisher: TopicPublisher,
     @Inject(PROMPT_TOKENIZER) private readonly tokenizer: PromptTokenizer,
     @Inject(PIPELINE_CONFIG) config: PipelineConfig,
+    @Optional() metrics?: RelayMetrics,
   ) {
     this.builder = new PromptBuilder(tokenizer, promptBuilderOptions(config));
-    this.deadline = new DeadlineGuard(publisher, 'prompt-builder');
+    this.deadline = new DeadlineGuard(publisher, 'prompt-builder', metrics);
   }
 
   @EventPattern(TOPICS.retrieved, { stage: 'prompt-builder' })

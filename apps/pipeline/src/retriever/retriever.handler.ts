@@ -26,7 +26,7 @@ export class RetrieverHandler {
     @Optional() metrics?: RelayMetrics,
   ) {
     this.retriever = new Retriever(store, keywords, retrieverOptions(config), (index, seconds) => metrics?.searchSeconds.observe({ index }, seconds));
-    this.deadline = new DeadlineGuard(publisher, 'retriever');
+    this.deadline = new DeadlineGuard(publisher, 'retriever', metrics);
   }
 
   @EventPattern(TOPICS.embedded, { stage: 'retriever' })

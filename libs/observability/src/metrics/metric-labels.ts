@@ -1,9 +1,9 @@
 /**
  * The label names a Relay metric may carry. Each has a small, closed set of values (stage and topic names, outcome
- * words, error codes, model file names, partition numbers, consumer groups), so a label can never multiply the
+ * words, error codes, model file names, partition numbers, consumer groups, the surface a request came in on), so a label can never multiply the
  * series by the number of sessions, users or messages. Anything per-message belongs in logs, not in metrics.
  */
-export const METRIC_LABEL_NAMES = ['stage', 'topic', 'outcome', 'model', 'reason', 'code', 'index', 'group', 'partition', 'kind'] as const;
+export const METRIC_LABEL_NAMES = ['stage', 'topic', 'outcome', 'model', 'reason', 'code', 'index', 'group', 'partition', 'kind', 'surface'] as const;
 export type MetricLabelName = (typeof METRIC_LABEL_NAMES)[number];
 
 const ALLOWED: ReadonlySet<string> = new Set(METRIC_LABEL_NAMES);

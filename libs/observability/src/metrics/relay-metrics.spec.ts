@@ -44,12 +44,12 @@ describe('RelayMetrics', () => {
     let waiting = 2;
     metrics.observeGenerationQueue(() => ({ busy: 1, waiting }));
     metrics.timeToFirstTokenSeconds.observe({ model: 'smollm2' }, 0.7);
-    metrics.refusals.inc({ code: 'BUSY' });
+    metrics.refusals.inc({ surface: 'http', code: 'BUSY' });
     waiting = 7;
     const text = await metrics.registry.expose();
     expect(text).toContain('relay_llm_sequences{kind="waiting"} 7');
     expect(text).toContain('relay_llm_time_to_first_token_seconds_bucket{le="1",model="smollm2"} 1');
-    expect(text).toContain('relay_gateway_refusals_total{code="BUSY"} 1');
+    expect(text).toContain('relay_gateway_refusals_total{surface="http",code="BUSY"} 1');
   });
 
   it('records nothing when disabled (the benchmark baseline)', async () => {

@@ -28,6 +28,7 @@ export class RelayMetrics {
   readonly deadLetters: CounterMetric<'stage' | 'reason'>;
   readonly stageHandlingSeconds: HistogramMetric<'stage'>;
   readonly stageQueueSeconds: HistogramMetric<'stage'>;
+  readonly stageExpired: CounterMetric<'stage'>;
 
   // LLM worker.
   readonly timeToFirstTokenSeconds: HistogramMetric<'model'>;
@@ -45,7 +46,7 @@ export class RelayMetrics {
   readonly profanity: CounterMetric<'outcome'>;
 
   // Gateway.
-  readonly refusals: CounterMetric<'code'>;
+  readonly refusals: CounterMetric<'surface' | 'code'>;
 
   constructor(options: MetricsRegistryOptions = {}) {
     const r = (this.registry = new MetricsRegistry(options));
@@ -55,6 +56,7 @@ export class RelayMetrics {
     this.deadLetters = r.counter('relay_dead_letters_total', 'Records published to chat.dlq, by stage and reason (invalid, handler_failed, no_handler).', ['stage', 'reason']);
     this.stageHandlingSeconds = r.histogram('relay_stage_handling_duration_seconds', 'Time in a stage handler, per successful attempt.', ['stage'], STAGE_SECONDS);
     this.stageQueueSeconds = r.histogram('relay_stage_queue_duration_seconds', 'Time from publish to the handler starting (transport and queueing).', ['stage'], STAGE_SECONDS);
+    this.stageExpired = r.counter('relay_stage_expired_total', 'Records a stage skipped without working on them because their deadline had passed (the client heard EXPIRED).', ['stage']);
 
     this.timeToFirstTokenSeconds = r.histogram('relay_llm_time_to_first_token_seconds', 'From the prompt reaching the LLM worker (queue wait included) to its first generated token.', ['model'], ANSWER_SECONDS);
     this.answerSeconds = r.histogram('relay_llm_answer_duration_seconds', 'From the prompt reaching the LLM worker to its last token, by outcome (finish reason).', ['model', 'outcome'], ANSWER_SECONDS);
@@ -69,7 +71,7 @@ export class RelayMetrics {
     this.chunksIngested = r.counter('relay_ingested_chunks_total', 'Chunks written to the indexes by ingestion.');
     this.profanity = r.counter('relay_profanity_messages_total', 'Messages the profanity filter acted on, by outcome (masked, rejected).', ['outcome']);
 
-    this.refusals = r.counter('relay_gateway_refusals_total', 'Socket events refused with an error code (BUSY, RATE_LIMITED, …).', ['code']);
+    this.refusals = r.counter('relay_gateway_refusals_total', 'Requests the gateway refused, by surface (http: REST, socket: Socket.IO events and handshakes) and error code (BUSY, RATE_LIMITED, …).', ['surface', 'code']);
   }
 
   /** Sequences the model generates now and prompts waiting for it, read at scrape time. */

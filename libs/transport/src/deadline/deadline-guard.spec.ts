@@ -1,12 +1,14 @@
 import { createEnvelope, Delivered, isPastDeadline, nowMs, TOPICS } from '@relay/contracts';
+import { RelayMetrics } from '@relay/observability';
 import { RecordingTopicPublisher } from '@relay/testing';
 import { DeadlineGuard } from './deadline-guard';
 
 function setup() {
   const publisher = new RecordingTopicPublisher();
   const warnings: object[] = [];
-  const sut = new DeadlineGuard(publisher, 'embedder', { warn: (obj) => warnings.push(obj) });
-  return { sut, publisher, warnings };
+  const metrics = new RelayMetrics();
+  const sut = new DeadlineGuard(publisher, 'embedder', metrics, { warn: (obj) => warnings.push(obj) });
+  return { sut, publisher, warnings, metrics };
 }
 
 const record = (deadline?: number): Delivered<unknown> => ({
@@ -25,16 +27,17 @@ describe('isPastDeadline', () => {
 
 describe('DeadlineGuard', () => {
   it('lets a record within its deadline (or without one) through and publishes nothing', async () => {
-    const { sut, publisher, warnings } = setup();
+    const { sut, publisher, warnings, metrics } = setup();
     expect(await sut.skipIfExpired(record(nowMs() + 60_000))).toBe(false);
     expect(await sut.skipIfExpired(record(undefined))).toBe(false);
     expect(publisher.published).toEqual([]);
     expect(warnings).toEqual([]);
     expect(sut.skipped).toBe(0);
+    expect(await metrics.registry.expose()).not.toContain('relay_stage_expired_total{');
   });
 
   it('answers EXPIRED on chat.responses for a late record, with its ids and deadline, logs how late, and counts it', async () => {
-    const { sut, publisher, warnings } = setup();
+    const { sut, publisher, warnings, metrics } = setup();
     const late = record(1_000);
     expect(await sut.skipIfExpired(late, 3_500)).toBe(true);
     expect(publisher.published).toHaveLength(1);
@@ -43,5 +46,13 @@ describe('DeadlineGuard', () => {
     expect(envelope).toMatchObject({ messageId: 'm1', correlationId: 'c1', sessionId: 's1', deadline: 1_000, payload: { type: 'error', code: 'EXPIRED' } });
     expect(warnings).toEqual([expect.objectContaining({ stage: 'embedder', lateMs: 2_500 })]);
     expect(sut.skipped).toBe(1);
+    expect(await metrics.registry.expose()).toContain('relay_stage_expired_total{stage="embedder"} 1');
+  });
+
+  it('counts a record its stage found expired itself (expire), by stage', async () => {
+    const { sut, metrics } = setup();
+    await sut.expire(record(1_000), 2_000);
+    await sut.skipIfExpired(record(1_000), 2_000);
+    expect(await metrics.registry.expose()).toContain('relay_stage_expired_total{stage="embedder"} 2');
   });
 });
