@@ -9,9 +9,9 @@
 // `start` prints one JSON line on stdout: { "pid", "port", "baseUrl", "model", "log" }; progress goes to stderr.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from './lib/dev-process.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const home = join(root, '.cache/llama-cpp-python');
@@ -70,17 +70,6 @@ async function install() {
 function run(cmd, cmdArgs, env = {}) {
   const res = spawnSync(cmd, cmdArgs, { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, ...env } });
   if (res.status !== 0) throw new Error(`${cmd} ${cmdArgs.join(' ')} failed (exit ${res.status ?? res.error?.message})`);
-}
-
-function freePort() {
-  return new Promise((ok, fail) => {
-    const srv = createServer();
-    srv.once('error', fail);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => ok(port));
-    });
-  });
 }
 
 const pidFile = (port) => join(home, `server-${port}.pid`);

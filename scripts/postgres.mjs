@@ -16,11 +16,10 @@
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { portOpen, readFileSafe, runServiceCli, secs, tail, UsageError } from './lib/dev-process.mjs';
+import { choosePort, portOpen, readFileSafe, runServiceCli, secs, tail, UsageError } from './lib/dev-process.mjs';
 
 const HOST = '127.0.0.1';
 const DEFAULT_PORT = 55432; // not 5432: a system PostgreSQL may be there
@@ -101,29 +100,6 @@ function writeState(state) {
 }
 
 const urlOf = (state) => `postgres://${DB_USER}:${state.password}@${HOST}:${state.port}/${DB_NAME}`;
-
-function freePort() {
-  return new Promise((ok, fail) => {
-    const server = createServer();
-    server.listen(0, HOST, () => {
-      const { port } = server.address();
-      server.close(() => ok(port));
-    });
-    server.on('error', fail);
-  });
-}
-
-/** POSTGRES_PORT, or for `auto` the port the cluster had last time if it is free, else any free port. */
-async function choosePort(previous) {
-  const wanted = process.env.POSTGRES_PORT ?? String(DEFAULT_PORT);
-  if (wanted === 'auto' || wanted === '0') {
-    if (previous && !(await portOpen(previous, HOST))) return previous;
-    return freePort();
-  }
-  const port = Number(wanted);
-  if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new UsageError(`bad POSTGRES_PORT: ${wanted} (a port number, or auto)`);
-  return port;
-}
 
 // ---------------------------------------------------------------------------------------------- cluster
 
@@ -207,7 +183,7 @@ async function start() {
     return;
   }
 
-  const port = await choosePort(previous?.port);
+  const port = await choosePort('POSTGRES_PORT', DEFAULT_PORT, previous?.port, HOST);
   if (await portOpen(port, HOST)) {
     throw new Error(`port ${port} is already in use by a process this script did not start (set POSTGRES_PORT, or auto)`);
   }

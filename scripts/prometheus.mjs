@@ -16,10 +16,9 @@
 //   PROMETHEUS_BIN              the prometheus binary, found on PATH by default
 import { spawn } from 'node:child_process';
 import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { portOpen, readFileSafe, runServiceCli, secs, signal, sleep, tail, UsageError } from './lib/dev-process.mjs';
+import { choosePort, portOpen, readFileSafe, runServiceCli, secs, terminate, UsageError, waitUntilReady } from './lib/dev-process.mjs';
 
 const START_TIMEOUT_MS = Number(process.env.PROMETHEUS_START_TIMEOUT_MS ?? 30_000);
 const STOP_TIMEOUT_MS = 10_000;
@@ -102,29 +101,6 @@ function renderConfig(jobs, interval, rules) {
   return lines.join('\n') + '\n';
 }
 
-function freePort() {
-  return new Promise((ok, fail) => {
-    const server = createServer();
-    server.listen(0, HOST, () => {
-      const { port } = server.address();
-      server.close(() => ok(port));
-    });
-    server.on('error', fail);
-  });
-}
-
-/** PROMETHEUS_PORT, or for `auto` the port it had last time if that is free, else any free port. */
-async function choosePort(previous) {
-  const wanted = process.env.PROMETHEUS_PORT ?? String(DEFAULT_PORT);
-  if (wanted === 'auto' || wanted === '0') {
-    if (previous && !(await portOpen(previous, HOST))) return previous;
-    return freePort();
-  }
-  const port = Number(wanted);
-  if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new UsageError(`bad PROMETHEUS_PORT: ${wanted} (a port number, or auto)`);
-  return port;
-}
-
 // ---------------------------------------------------------------------------------------------- processes
 
 const readPid = () => Number(readFileSafe(pidFile).trim()) || null;
@@ -181,7 +157,7 @@ async function start(args = []) {
   }
 
   const binary = findBinary();
-  const port = await choosePort(state?.port);
+  const port = await choosePort('PROMETHEUS_PORT', DEFAULT_PORT, state?.port, HOST);
   if (await portOpen(port, HOST)) throw new Error(`port ${port} is already in use by a process this script did not start (set PROMETHEUS_PORT, or auto)`);
   writeFileSync(configFile, config);
   const url = `http://${HOST}:${port}`;
@@ -206,7 +182,7 @@ async function start(args = []) {
   writeFileSync(stateFile, JSON.stringify({ url, port, pid: child.pid, binary, jobs: Object.fromEntries(jobs) }, null, 2) + '\n');
   log(`starting ${binary} (pid ${child.pid}); config ${configFile}, data in ${dataDir}, log in ${logFile}`);
   try {
-    await waitReady(url, t0 + START_TIMEOUT_MS);
+    await waitUntilReady({ what: 'Prometheus', isAlive: () => isOurs(readPid()), isReady: () => ready(url), deadline: t0 + START_TIMEOUT_MS, logFile, timeoutMs: START_TIMEOUT_MS, where: `${url}/-/ready` });
   } catch (e) {
     await stop(false, { quiet: true });
     throw e;
@@ -215,36 +191,13 @@ async function start(args = []) {
   console.log(`PROMETHEUS_URL=${url}`);
 }
 
-async function waitReady(url, deadline) {
-  for (;;) {
-    if (!isOurs(readPid())) {
-      process.stderr.write(`--- last lines of ${logFile} ---\n${tail(readFileSafe(logFile) || '(no log)', 40)}`);
-      throw new Error('Prometheus exited during startup; see its log above');
-    }
-    if (await ready(url)) return;
-    if (Date.now() > deadline) {
-      process.stderr.write(`--- last lines of ${logFile} ---\n${tail(readFileSafe(logFile) || '(no log)', 40)}`);
-      throw new Error(`Prometheus not ready at ${url}/-/ready after ${secs(START_TIMEOUT_MS)}; log above`);
-    }
-    await sleep(100);
-  }
-}
-
 async function stop(clean, { quiet = false } = {}) {
   const pid = readPid();
   if (!isOurs(pid)) {
     if (!quiet) log(pid ? 'not running (removing a stale pid file)' : 'not running');
   } else {
     const t0 = Date.now();
-    signal(pid, 'SIGTERM');
-    const deadline = Date.now() + STOP_TIMEOUT_MS;
-    while (Date.now() < deadline && isOurs(pid)) await sleep(50);
-    if (isOurs(pid)) {
-      log(`still up after ${secs(STOP_TIMEOUT_MS)}; sending SIGKILL`);
-      signal(pid, 'SIGKILL');
-      const killDeadline = Date.now() + 5000;
-      while (Date.now() < killDeadline && isOurs(pid)) await sleep(50);
-    }
+    await terminate(pid, () => isOurs(pid), STOP_TIMEOUT_MS, log);
     if (!quiet) log(`stopped in ${secs(Date.now() - t0)}`);
   }
   rmSync(pidFile, { force: true });

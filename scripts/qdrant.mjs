@@ -13,7 +13,7 @@ import { chmodSync, closeSync, createReadStream, createWriteStream, existsSync, 
 import { basename, dirname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
-import { portOpen, readFileSafe, runServiceCli, secs, signal, sleep, tail, UsageError } from './lib/dev-process.mjs';
+import { portOpen, readFileSafe, runServiceCli, secs, terminate, UsageError, waitUntilReady } from './lib/dev-process.mjs';
 import { createGunzip } from 'node:zlib';
 
 const QDRANT_VERSION = '1.18.3';
@@ -123,7 +123,7 @@ async function start() {
   if (isOurs(readPid())) {
     if (state && state.url !== url) throw new UsageError(`Qdrant is already running at ${state.url}; run \`node scripts/qdrant.mjs stop\` first`);
     log(`already running (pid ${readPid()}); nothing to do`);
-    await waitReady(url, Date.now() + START_TIMEOUT_MS);
+    await waitUntilReady({ what: 'Qdrant', isAlive: () => isOurs(readPid()), isReady: () => readyz(url), deadline: Date.now() + START_TIMEOUT_MS, logFile, timeoutMs: START_TIMEOUT_MS, where: `${url}/readyz` });
     console.log(`QDRANT_URL=${url}`);
     return;
   }
@@ -156,7 +156,7 @@ async function start() {
   writeFileSync(stateFile, JSON.stringify({ url, port, pid: child.pid, version: QDRANT_VERSION }, null, 2) + '\n');
   log(`starting Qdrant ${QDRANT_VERSION} (pid ${child.pid}); storage in ${storageDir}, log in ${logFile}`);
   try {
-    await waitReady(url, t0 + START_TIMEOUT_MS);
+    await waitUntilReady({ what: 'Qdrant', isAlive: () => isOurs(readPid()), isReady: () => readyz(url), deadline: t0 + START_TIMEOUT_MS, logFile, timeoutMs: START_TIMEOUT_MS, where: `${url}/readyz` });
   } catch (e) {
     await stop(false, { quiet: true });
     throw e;
@@ -165,36 +165,13 @@ async function start() {
   console.log(`QDRANT_URL=${url}`);
 }
 
-async function waitReady(url, deadline) {
-  for (;;) {
-    if (!isOurs(readPid())) {
-      process.stderr.write(`--- last lines of ${logFile} ---\n${tail(readFileSafe(logFile) || '(no log)', 40)}`);
-      throw new Error('Qdrant exited during startup; see its log above');
-    }
-    if (await readyz(url)) return;
-    if (Date.now() > deadline) {
-      process.stderr.write(`--- last lines of ${logFile} ---\n${tail(readFileSafe(logFile) || '(no log)', 40)}`);
-      throw new Error(`Qdrant not ready at ${url}/readyz after ${secs(START_TIMEOUT_MS)}; log above`);
-    }
-    await sleep(100);
-  }
-}
-
 async function stop(clean, { quiet = false } = {}) {
   const pid = readPid();
   if (!isOurs(pid)) {
     if (!quiet) log(pid ? 'not running (removing a stale pid file)' : 'not running');
   } else {
     const t0 = Date.now();
-    signal(pid, 'SIGTERM');
-    const deadline = Date.now() + STOP_TIMEOUT_MS;
-    while (Date.now() < deadline && isOurs(pid)) await sleep(50);
-    if (isOurs(pid)) {
-      log(`still up after ${secs(STOP_TIMEOUT_MS)}; sending SIGKILL`);
-      signal(pid, 'SIGKILL');
-      const killDeadline = Date.now() + 5000;
-      while (Date.now() < killDeadline && isOurs(pid)) await sleep(50);
-    }
+    await terminate(pid, () => isOurs(pid), STOP_TIMEOUT_MS, log);
     if (!quiet) log(`stopped in ${secs(Date.now() - t0)}`);
   }
   rmSync(pidFile, { force: true });

@@ -1,8 +1,9 @@
-// Small helpers shared by the scripts that run a development server in the background (kafka.mjs, qdrant.mjs):
+// Small helpers shared by the scripts that run a development server in the background (kafka.mjs, qdrant.mjs,
+// postgres.mjs, prometheus.mjs, llama-server.mjs):
 // waiting, reading a file that may not exist, a log's last lines, a port probe, a signal to a pid that may be gone,
 // and the command-line exit codes (0 done, 1 failed, 2 misused).
 import { readFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 
 export class UsageError extends Error {}
 
@@ -33,6 +34,65 @@ export function portOpen(port, host, timeoutMs = 1000) {
     sock.once('connect', () => done(true));
     sock.once('error', () => done(false));
   });
+}
+
+/** A TCP port nothing listens on right now, on host. */
+export function freePort(host = '127.0.0.1') {
+  return new Promise((ok, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, host, () => {
+      const { port } = server.address();
+      server.close(() => ok(port));
+    });
+  });
+}
+
+/**
+ * The port named by the environment variable `variable` (its default when unset), or for `auto` (or 0) the port
+ * the server had last time if that is free, else any free port. A bad value is a UsageError naming the variable.
+ */
+export async function choosePort(variable, defaultPort, previous, host = '127.0.0.1') {
+  const wanted = process.env[variable] ?? String(defaultPort);
+  if (wanted === 'auto' || wanted === '0') {
+    if (previous && !(await portOpen(previous, host))) return previous;
+    return freePort(host);
+  }
+  const port = Number(wanted);
+  if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new UsageError(`bad ${variable}: ${wanted} (a port number, or auto)`);
+  return port;
+}
+
+/**
+ * Polls `isReady()` until it says yes; if the process dies (`isAlive()` false) or the deadline passes, prints the
+ * last lines of its log and throws, naming `what`.
+ */
+export async function waitUntilReady({ what, isAlive, isReady, deadline, logFile, timeoutMs, where }) {
+  const showLog = () => process.stderr.write(`--- last lines of ${logFile} ---\n${tail(readFileSafe(logFile) || '(no log)', 40)}`);
+  for (;;) {
+    if (!isAlive()) {
+      showLog();
+      throw new Error(`${what} exited during startup; see its log above`);
+    }
+    if (await isReady()) return;
+    if (Date.now() > deadline) {
+      showLog();
+      throw new Error(`${what} not ready at ${where} after ${secs(timeoutMs)}; log above`);
+    }
+    await sleep(100);
+  }
+}
+
+/** SIGTERM, up to timeoutMs for the process to go (`isAlive()` false), then SIGKILL and up to 5 s more. */
+export async function terminate(pid, isAlive, timeoutMs, log) {
+  signal(pid, 'SIGTERM');
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && isAlive()) await sleep(50);
+  if (!isAlive()) return;
+  log(`still up after ${secs(timeoutMs)}; sending SIGKILL`);
+  signal(pid, 'SIGKILL');
+  const killDeadline = Date.now() + 5000;
+  while (Date.now() < killDeadline && isAlive()) await sleep(50);
 }
 
 /** Sends a signal; a process that is already gone is not an error. */
