@@ -18,7 +18,7 @@ import { spawn } from 'node:child_process';
 import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { choosePort, portOpen, readFileSafe, runServiceCli, secs, terminate, UsageError, waitUntilReady } from './lib/dev-process.mjs';
+import { choosePort, portOpen, readFileSafe, runServiceCli, secs, serverStatus, stopServer, UsageError, waitUntilReady } from './lib/dev-process.mjs';
 
 const START_TIMEOUT_MS = Number(process.env.PROMETHEUS_START_TIMEOUT_MS ?? 30_000);
 const STOP_TIMEOUT_MS = 10_000;
@@ -192,15 +192,7 @@ async function start(args = []) {
 }
 
 async function stop(clean, { quiet = false } = {}) {
-  const pid = readPid();
-  if (!isOurs(pid)) {
-    if (!quiet) log(pid ? 'not running (removing a stale pid file)' : 'not running');
-  } else {
-    const t0 = Date.now();
-    await terminate(pid, () => isOurs(pid), STOP_TIMEOUT_MS, log);
-    if (!quiet) log(`stopped in ${secs(Date.now() - t0)}`);
-  }
-  rmSync(pidFile, { force: true });
+  await stopServer({ pidFile, isOurs: (pid) => isOurs(pid), timeoutMs: STOP_TIMEOUT_MS, log, quiet });
   if (clean) {
     rmSync(dataDir, { recursive: true, force: true });
     rmSync(stateFile, { force: true });
@@ -209,16 +201,7 @@ async function stop(clean, { quiet = false } = {}) {
 }
 
 async function status() {
-  const state = readState();
-  const pid = readPid();
-  if (!state || !isOurs(pid)) {
-    log('not running');
-    return 3;
-  }
-  const ok = await ready(state.url);
-  log(`pid ${pid}, ${state.url}: ${ok ? 'ready' : 'NOT ready'}`);
-  if (ok) console.log(`PROMETHEUS_URL=${state.url}`);
-  return ok ? 0 : 3;
+  return serverStatus({ state: readState(), pid: readPid(), isOurs: (pid) => isOurs(pid), isReady: ready, variable: 'PROMETHEUS_URL', log });
 }
 
 // ---------------------------------------------------------------------------------------------- main

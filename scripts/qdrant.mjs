@@ -13,7 +13,7 @@ import { chmodSync, closeSync, createReadStream, createWriteStream, existsSync, 
 import { basename, dirname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
-import { portOpen, readFileSafe, runServiceCli, secs, terminate, UsageError, waitUntilReady } from './lib/dev-process.mjs';
+import { portOpen, readFileSafe, runServiceCli, secs, serverStatus, stopServer, UsageError, waitUntilReady } from './lib/dev-process.mjs';
 import { createGunzip } from 'node:zlib';
 
 const QDRANT_VERSION = '1.18.3';
@@ -166,15 +166,7 @@ async function start() {
 }
 
 async function stop(clean, { quiet = false } = {}) {
-  const pid = readPid();
-  if (!isOurs(pid)) {
-    if (!quiet) log(pid ? 'not running (removing a stale pid file)' : 'not running');
-  } else {
-    const t0 = Date.now();
-    await terminate(pid, () => isOurs(pid), STOP_TIMEOUT_MS, log);
-    if (!quiet) log(`stopped in ${secs(Date.now() - t0)}`);
-  }
-  rmSync(pidFile, { force: true });
+  await stopServer({ pidFile, isOurs: (pid) => isOurs(pid), timeoutMs: STOP_TIMEOUT_MS, log, quiet });
   rmSync(stateFile, { force: true });
   if (clean) {
     rmSync(storageDir, { recursive: true, force: true });
@@ -184,16 +176,7 @@ async function stop(clean, { quiet = false } = {}) {
 }
 
 async function status() {
-  const state = readState();
-  const pid = readPid();
-  if (!state || !isOurs(pid)) {
-    log('not running');
-    return 3;
-  }
-  const ready = await readyz(state.url);
-  log(`pid ${pid}, ${state.url}: ${ready ? 'ready' : 'NOT ready'}`);
-  if (ready) console.log(`QDRANT_URL=${state.url}`);
-  return ready ? 0 : 3;
+  return serverStatus({ state: readState(), pid: readPid(), isOurs: (pid) => isOurs(pid), isReady: readyz, variable: 'QDRANT_URL', log });
 }
 
 // ---------------------------------------------------------------------------------------------- main

@@ -2,7 +2,7 @@
 // postgres.mjs, prometheus.mjs, llama-server.mjs):
 // waiting, reading a file that may not exist, a log's last lines, a port probe, a signal to a pid that may be gone,
 // and the command-line exit codes (0 done, 1 failed, 2 misused).
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 
 export class UsageError extends Error {}
@@ -93,6 +93,37 @@ export async function terminate(pid, isAlive, timeoutMs, log) {
   signal(pid, 'SIGKILL');
   const killDeadline = Date.now() + 5000;
   while (Date.now() < killDeadline && isAlive()) await sleep(50);
+}
+
+/**
+ * `stop` of a one-process server: terminates the pid in pidFile if it is still the server's (`isOurs(pid)`), says
+ * so unless quiet, and removes the pid file.
+ */
+export async function stopServer({ pidFile, isOurs, timeoutMs, log, quiet = false }) {
+  const pid = Number(readFileSafe(pidFile).trim()) || null;
+  if (!isOurs(pid)) {
+    if (!quiet) log(pid ? 'not running (removing a stale pid file)' : 'not running');
+  } else {
+    const t0 = Date.now();
+    await terminate(pid, () => isOurs(pid), timeoutMs, log);
+    if (!quiet) log(`stopped in ${secs(Date.now() - t0)}`);
+  }
+  rmSync(pidFile, { force: true });
+}
+
+/**
+ * `status` of a one-process server: 0 and a `VARIABLE=url` line on stdout when it runs and `isReady(url)`, 3
+ * otherwise.
+ */
+export async function serverStatus({ state, pid, isOurs, isReady, variable, log }) {
+  if (!state || !isOurs(pid)) {
+    log('not running');
+    return 3;
+  }
+  const ready = await isReady(state.url);
+  log(`pid ${pid}, ${state.url}: ${ready ? 'ready' : 'NOT ready'}`);
+  if (ready) console.log(`${variable}=${state.url}`);
+  return ready ? 0 : 3;
 }
 
 /** Sends a signal; a process that is already gone is not an error. */
