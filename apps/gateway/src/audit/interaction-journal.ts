@@ -8,6 +8,8 @@ export interface OpenInteraction {
   messageId: string;
   sessionId: string;
   correlationId: string;
+  /** Who asked (absent in journals written before it was kept here). */
+  userId?: string;
 }
 
 type JournalLine = { open: OpenInteraction } | { close: string };

@@ -1,5 +1,6 @@
 import { BusyError, ChatQuery, MAX_SCOPE_EXCLUDED_DOCUMENTS, RelayError, TOPICS } from '@relay/contracts';
 import { InMemorySessionStore, RecordingTopicPublisher } from '@relay/testing';
+import { FileAuditTrail } from '@relay/audit-trail';
 import { AuditLog } from '@relay/observability';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,7 +37,7 @@ async function setup(config: Partial<GatewayConfig> = {}) {
   const publisher = new RecordingTopicPublisher();
   const dir = mkdtempSync(join(tmpdir(), 'relay-session-manager-'));
   const audit = new AuditLog(join(dir, 'audit.jsonl'));
-  const interactions = new InteractionAudit(audit, join(dir, 'open'));
+  const interactions = new InteractionAudit(new FileAuditTrail(audit), join(dir, 'open'));
   const grants = new GrantsByUser();
   const documents = new FileDocumentRegistry(join(dir, 'documents.json'));
   const manager = new SessionManager(store, publisher, { ...baseConfig, ...config }, interactions, new RetrievalScopeService(grants, documents));
