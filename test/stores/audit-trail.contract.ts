@@ -38,6 +38,8 @@ export function auditTrailContract<P>(options: AuditTrailContractOptions<P>): vo
       completionTokens: 42,
       citedDocuments: ['doc-a', 'doc-b'],
       totalMs: 1234,
+      // Only with AUDIT_MESSAGE_TEXT=true; kept as given (a NUL becomes U+FFFD in PostgreSQL, so none here).
+      text: 'What is Relay? "Quoted", ünïcode',
     };
     const access = { kind: 'access' as const, event: 'sign-in', outcome: 'refused' as const, code: 'UNAUTHORIZED', reason: 'unknown-user', client: '10.0.0.1', target: 'POST /api/auth/login' };
     trail.record(interaction);

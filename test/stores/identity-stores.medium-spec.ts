@@ -183,14 +183,16 @@ describe('shared interactions on PostgreSQL', () => {
   it('lets exactly one of several replicas end an interaction', async () => {
     const db = await newDatabase();
     const replicas = [new PostgresSharedInteractions(db), new PostgresSharedInteractions(db), new PostgresSharedInteractions(db)];
-    await replicas[0].open({ messageId: 'm1', sessionId: 's1', correlationId: 'c1', userId: 'ann' });
+    await replicas[0].open({ messageId: 'm1', sessionId: 's1', correlationId: 'c1', userId: 'ann', text: 'what is Relay?' });
     const record = (i: OpenInteraction): AuditEntry => ({ at: new Date().toISOString(), kind: 'interaction', ...i, outcome: 'answered' });
     const claims = await Promise.all(replicas.map((r) => r.claim('m1', 'answered', record)));
-    expect(claims.filter(Boolean)).toEqual([expect.objectContaining({ messageId: 'm1', sessionId: 's1', correlationId: 'c1', userId: 'ann', outcome: 'answered' })]);
+    expect(claims.filter(Boolean)).toEqual([expect.objectContaining({ messageId: 'm1', sessionId: 's1', correlationId: 'c1', userId: 'ann', text: 'what is Relay?', outcome: 'answered' })]);
+    // The text (AUDIT_MESSAGE_TEXT) moved into the audit entry: the ended row keeps none.
+    expect((await db.query("SELECT message_text FROM interactions WHERE message_id = 'm1'")).rows).toEqual([{ message_text: null }]);
     expect(await replicas[1].claim('m1', 'interrupted', record)).toBeUndefined();
     // The claim wrote the one audit record, in the shared table.
     expect((await new PostgresAuditTrail(db).query(auditQuerySchema.parse({ kind: 'interaction' }))).entries).toEqual([
-      expect.objectContaining({ kind: 'interaction', messageId: 'm1', userId: 'ann', outcome: 'answered' }),
+      expect.objectContaining({ kind: 'interaction', messageId: 'm1', userId: 'ann', text: 'what is Relay?', outcome: 'answered' }),
     ]);
     await replicas[0].open({ messageId: 'm2', sessionId: 's1', correlationId: 'c2' });
     expect(await replicas[2].openSince(0)).toEqual(['m2']);

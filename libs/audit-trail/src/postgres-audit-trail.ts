@@ -21,6 +21,7 @@ type Row = {
   moderation: string | null;
   completion_tokens: number | null;
   cited_document_ids: string[] | null;
+  message_text: string | null;
   details: Record<string, unknown>;
 };
 
@@ -34,6 +35,7 @@ const COLUMNS = {
   moderation: 'moderation',
   completionTokens: 'completion_tokens',
   citedDocuments: 'cited_document_ids',
+  text: 'message_text',
 } as const;
 
 const BATCH = 500;
@@ -63,10 +65,10 @@ export async function insertAuditEvents(db: Queryable, entries: AuditEntry[]): P
     return row;
   });
   await db.query(
-    `INSERT INTO audit_events (at, kind, user_id, session_id, message_id, correlation_id, outcome, moderation, completion_tokens, cited_document_ids, details)
-     SELECT at, kind, user_id, session_id, message_id, correlation_id, outcome, moderation, completion_tokens, cited_document_ids, coalesce(details, '{}')
+    `INSERT INTO audit_events (at, kind, user_id, session_id, message_id, correlation_id, outcome, moderation, completion_tokens, cited_document_ids, message_text, details)
+     SELECT at, kind, user_id, session_id, message_id, correlation_id, outcome, moderation, completion_tokens, cited_document_ids, message_text, coalesce(details, '{}')
      FROM jsonb_to_recordset($1::jsonb) AS r(at timestamptz, kind text, user_id text, session_id text, message_id text, correlation_id text,
-       outcome text, moderation text, completion_tokens integer, cited_document_ids text[], details jsonb)`,
+       outcome text, moderation text, completion_tokens integer, cited_document_ids text[], message_text text, details jsonb)`,
     [jsonbParam(rows)],
   );
 }

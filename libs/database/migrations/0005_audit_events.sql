@@ -1,6 +1,6 @@
 -- The audit trail of the distributed mode (libs/audit-trail PostgresAuditTrail): every interaction and every access
 -- decision of every gateway replica, in one table any replica queries (GET /api/admin/audit). Ids, outcomes and
--- counts only: never message text.
+-- counts; message text only with the gateway's AUDIT_MESSAGE_TEXT=true.
 CREATE TABLE audit_events (
   -- Grows with every insert: the paging cursor, so a page boundary stays put while new entries arrive.
   id                  bigserial PRIMARY KEY,
@@ -16,6 +16,8 @@ CREATE TABLE audit_events (
   moderation          text,
   completion_tokens   integer,
   cited_document_ids  text[],
+  -- The question as the user sent it, only with AUDIT_MESSAGE_TEXT=true; else NULL.
+  message_text        text,
   -- The record's other fields (finishReason, totalMs, reason; an access entry's event, code, client, target).
   details             jsonb NOT NULL DEFAULT '{}'
 );
@@ -27,5 +29,6 @@ CREATE INDEX audit_events_kind_outcome ON audit_events (kind, outcome, id);
 CREATE UNIQUE INDEX audit_events_one_interaction ON audit_events (message_id) WHERE kind = 'interaction';
 
 -- Who asked: the replica that ends an interaction (maybe not the one that accepted it) records it with the user.
-ALTER TABLE interactions ADD COLUMN user_id text;
+-- The text waits here (AUDIT_MESSAGE_TEXT=true) until the claim moves it into the audit entry.
+ALTER TABLE interactions ADD COLUMN user_id text, ADD COLUMN message_text text;
 CREATE INDEX interactions_ended ON interactions (ended_at) WHERE ended_at IS NOT NULL;

@@ -27,6 +27,8 @@ export type AuditRecord =
       outcome: string;
       /** What the profanity filter did to the question, when this gateway heard (rejected: outcome error:PROFANITY). */
       moderation?: 'none' | 'masked' | 'rejected';
+      /** The question as the user sent it: only with the gateway's AUDIT_MESSAGE_TEXT=true. */
+      text?: string;
       /** Why an interaction ended without an answer (`interrupted`: gateway-stopped or gateway-restarted). */
       reason?: string;
       finishReason?: string;

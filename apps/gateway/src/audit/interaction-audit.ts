@@ -104,6 +104,7 @@ export class InteractionAudit implements OnApplicationBootstrap, OnModuleDestroy
       correlationId: i.correlationId,
       ...ending,
       ...(moderation ? { moderation } : {}),
+      ...(i.text !== undefined ? { text: i.text } : {}),
     });
     if (this.shared) {
       this.open.delete(messageId);
@@ -155,6 +156,7 @@ export class InteractionAudit implements OnApplicationBootstrap, OnModuleDestroy
             correlationId: i.correlationId,
             outcome: 'interrupted',
             reason: 'gateway-restarted',
+            ...(i.text !== undefined ? { text: i.text } : {}),
           });
         }
         if (!(await this.audit.flush())) continue; // not on disk: keep the journal, try again on the next sweep
