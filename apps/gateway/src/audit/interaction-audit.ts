@@ -29,8 +29,9 @@ const MAX_MODERATIONS = 10_000;
  * With a shared store (STORE=postgres) the journal is a table every replica sees (SharedInteractions): any replica
  * that sees a message end claims it there, and only the one whose claim succeeds records it, in the same transaction
  * and in the shared audit table, so an answer finished after the accepting gateway died is recorded `answered`,
- * once, and no replica's death between the claim and the record loses it. A stopping gateway leaves its open messages to the
- * others; one open longer than 10 minutes is recorded `interrupted` (reason `no-ending`) by whichever replica looks first.
+ * once, and no replica's death between the claim and the record loses it. A stopping gateway leaves its open
+ * messages to the others; one open longer than 10 minutes is recorded `interrupted` (reason `no-ending`) by
+ * whichever replica looks first.
  */
 @Injectable()
 export class InteractionAudit implements OnApplicationBootstrap, OnModuleDestroy {
