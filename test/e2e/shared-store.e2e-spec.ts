@@ -36,13 +36,13 @@ describe('two Relay processes sharing one PostgreSQL (STORE=postgres)', () => {
   it('reports the database ready on both, migrated once', async () => {
     for (const relay of [a, b]) {
       const body = (await (await fetch(`${relay.baseUrl}/health/ready`)).json()) as { details: Record<string, Record<string, unknown>> };
-      expect(body.details.database).toMatchObject({ status: 'up', kind: 'postgres', schemaVersion: 4 });
+      expect(body.details.database).toMatchObject({ status: 'up', kind: 'postgres', schemaVersion: 5 });
       expect(body.details['session-store']).toMatchObject({ status: 'up', kind: 'postgres' });
     }
     const client = new Client({ connectionString: databaseUrl });
     await client.connect();
     try {
-      expect((await client.query('SELECT name FROM schema_migrations ORDER BY version')).rows).toEqual([{ name: '0001_sessions.sql' }, { name: '0002_documents.sql' }, { name: '0003_document_collections.sql' }, { name: '0004_identity.sql' }]);
+      expect((await client.query('SELECT name FROM schema_migrations ORDER BY version')).rows).toEqual([{ name: '0001_sessions.sql' }, { name: '0002_documents.sql' }, { name: '0003_document_collections.sql' }, { name: '0004_identity.sql' }, { name: '0005_audit_events.sql' }]);
     } finally {
       await client.end();
     }

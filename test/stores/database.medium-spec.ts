@@ -69,16 +69,18 @@ describe('migrations', () => {
   it("brings a fresh database to Relay's schema, recording each migration", async () => {
     const pool = poolOf(await postgres.createDatabase());
     const outcome = await migrate(pool, relay);
-    expect(outcome.applied).toEqual(['0001_sessions.sql', '0002_documents.sql', '0003_document_collections.sql', '0004_identity.sql']);
-    expect(outcome.version).toBe(4);
+    expect(outcome.applied).toEqual(['0001_sessions.sql', '0002_documents.sql', '0003_document_collections.sql', '0004_identity.sql', '0005_audit_events.sql']);
+    expect(outcome.version).toBe(5);
     expect(await appliedRows(pool)).toEqual([
       { version: 1, name: '0001_sessions.sql' },
       { version: 2, name: '0002_documents.sql' },
       { version: 3, name: '0003_document_collections.sql' },
       { version: 4, name: '0004_identity.sql' },
+      { version: 5, name: '0005_audit_events.sql' },
     ]);
     const tables = (await pool.query<{ tablename: string }>("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")).rows.map((r) => r.tablename);
     expect(tables).toEqual([
+      'audit_events',
       'collection_grants',
       'collections',
       'documents',
@@ -136,7 +138,7 @@ describe('migrations', () => {
   it("runs Relay's own migrations once with several replicas starting together", async () => {
     const url = await postgres.createDatabase();
     const outcomes = await Promise.all(Array.from({ length: 3 }, () => migrate(poolOf(url), relay)));
-    expect(outcomes.flatMap((o) => o.applied).sort()).toEqual(['0001_sessions.sql', '0002_documents.sql', '0003_document_collections.sql', '0004_identity.sql']);
+    expect(outcomes.flatMap((o) => o.applied).sort()).toEqual(['0001_sessions.sql', '0002_documents.sql', '0003_document_collections.sql', '0004_identity.sql', '0005_audit_events.sql']);
   });
 
   it('refuses a database migrated by a newer build, naming what it does not know', async () => {

@@ -1,3 +1,4 @@
+import { type AuditEntry, auditQuerySchema, PostgresAuditTrail } from '@relay/audit-trail';
 import { Database } from '@relay/database';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,6 +8,7 @@ import { CollectionAccess } from '../../apps/gateway/src/access/collection-acces
 import { FileAccessStore } from '../../apps/gateway/src/access/file-access-store';
 import { PostgresAccessStore } from '../../apps/gateway/src/access/postgres-access-store';
 import { PostgresSharedInteractions } from '../../apps/gateway/src/audit/postgres-shared-interactions';
+import type { OpenInteraction } from '../../apps/gateway/src/audit/interaction-journal';
 import { FileSignInSessionStore } from '../../apps/gateway/src/auth/file-sign-in-session-store';
 import { PostgresSignInSessionStore } from '../../apps/gateway/src/auth/postgres-sign-in-session-store';
 import type { SignInSessionRecord, SignInSessionStore } from '../../apps/gateway/src/auth/sign-in-session-store.port';
@@ -168,13 +170,30 @@ describe.each<[string, () => Promise<UsageLedger>]>([
 });
 
 describe('shared interactions on PostgreSQL', () => {
+  it('leaves the interaction open for another replica when recording it fails', async () => {
+    const db = await newDatabase();
+    const shared = new PostgresSharedInteractions(db);
+    await shared.open({ messageId: 'm9', sessionId: 's1', correlationId: 'c9' });
+    // A record the table refuses (an unknown kind): the claim rolls back with it.
+    const bad = (i: OpenInteraction) => ({ at: new Date().toISOString(), kind: 'no-such-kind', ...i, outcome: 'answered' }) as unknown as AuditEntry;
+    await expect(shared.claim('m9', 'answered', bad)).rejects.toThrow();
+    expect(await shared.openSince(0)).toEqual(['m9']);
+  });
+
   it('lets exactly one of several replicas end an interaction', async () => {
     const db = await newDatabase();
     const replicas = [new PostgresSharedInteractions(db), new PostgresSharedInteractions(db), new PostgresSharedInteractions(db)];
-    await replicas[0].open({ messageId: 'm1', sessionId: 's1', correlationId: 'c1' });
-    const claims = await Promise.all(replicas.map((r) => r.claim('m1', 'answered')));
-    expect(claims.filter(Boolean)).toEqual([{ messageId: 'm1', sessionId: 's1', correlationId: 'c1' }]);
-    expect(await replicas[1].claim('m1', 'interrupted')).toBeUndefined();
+    await replicas[0].open({ messageId: 'm1', sessionId: 's1', correlationId: 'c1', userId: 'ann', text: 'what is Relay?' });
+    const record = (i: OpenInteraction): AuditEntry => ({ at: new Date().toISOString(), kind: 'interaction', ...i, outcome: 'answered' });
+    const claims = await Promise.all(replicas.map((r) => r.claim('m1', 'answered', record)));
+    expect(claims.filter(Boolean)).toEqual([expect.objectContaining({ messageId: 'm1', sessionId: 's1', correlationId: 'c1', userId: 'ann', text: 'what is Relay?', outcome: 'answered' })]);
+    // The text (AUDIT_MESSAGE_TEXT) moved into the audit entry: the ended row keeps none.
+    expect((await db.query("SELECT message_text FROM interactions WHERE message_id = 'm1'")).rows).toEqual([{ message_text: null }]);
+    expect(await replicas[1].claim('m1', 'interrupted', record)).toBeUndefined();
+    // The claim wrote the one audit record, in the shared table.
+    expect((await new PostgresAuditTrail(db).query(auditQuerySchema.parse({ kind: 'interaction' }))).entries).toEqual([
+      expect.objectContaining({ kind: 'interaction', messageId: 'm1', userId: 'ann', text: 'what is Relay?', outcome: 'answered' }),
+    ]);
     await replicas[0].open({ messageId: 'm2', sessionId: 's1', correlationId: 'c2' });
     expect(await replicas[2].openSince(0)).toEqual(['m2']);
     await replicas[0].withdraw('m2');

@@ -24,6 +24,10 @@ export const gatewayConfigSchema = httpConfigSchema.extend({
   /** New sessions per client address: sustained rate (per minute) and burst. */
   SESSION_CREATE_PER_MIN: intVar(60, 1, 1_000_000),
   SESSION_CREATE_BURST: intVar(200, 1, 10_000_000),
+  /** Audit entries older than this many days are removed (checked hourly, in the file or the shared table); 0 keeps them all. */
+  AUDIT_RETENTION_DAYS: intVar(90, 0, 36_500),
+  /** Keep each question's text (as the user sent it) in its audit entry; off: ids, outcomes and counts only. */
+  AUDIT_MESSAGE_TEXT: boolVar(false),
   /** Sessions (with their history) the session store keeps in memory; the least recently used are read from disk again. */
   SESSION_CACHE_SIZE: intVar(1000, 1, 10_000_000),
   /** Largest uploaded document file, in bytes (at most 16 MiB: its text travels in one docs.ingest record). */

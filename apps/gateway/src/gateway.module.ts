@@ -1,7 +1,8 @@
 import { DynamicModule, Inject, MiddlewareConsumer, Module, NestModule, Optional, Provider } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { AUDIT_TRAIL, AuditRetention, type AuditTrail, FileAuditTrail, PostgresAuditTrail } from '@relay/audit-trail';
 import { DATABASE, type Database, type DatabaseConfig } from '@relay/database';
-import { HealthModule, MetricsModule, RelayMetrics } from '@relay/observability';
+import { AuditLog, HealthModule, MetricsModule, RelayMetrics } from '@relay/observability';
 import { ChatResponsesHandler } from './chat/chat-responses.handler';
 import { ChatGateway } from './chat/chat.gateway';
 import { DeliveryTracker } from './chat/delivery-tracker';
@@ -107,6 +108,12 @@ export class GatewayModule implements NestModule {
         stored<SignInSessionStore>(SIGN_IN_SESSION_STORE, (db) => new PostgresSignInSessionStore(db), () => new FileSignInSessionStore(options.dataDir)),
         stored<AccessStore>(ACCESS_STORE, (db) => new PostgresAccessStore(db), () => new FileAccessStore(options.dataDir)),
         stored<UsageLedger>(USAGE_LEDGER, (db) => new PostgresUsageLedger(db), () => new InMemoryUsageLedger()),
+        // The audit trail: DATA_DIR/audit/audit.jsonl (AuditLog's file, which the embedded pipeline shares), or the
+        // audit_events table every replica writes and any replica queries.
+        postgres
+          ? { provide: AUDIT_TRAIL, inject: [DATABASE], useFactory: (db: Database) => new PostgresAuditTrail(db) }
+          : { provide: AUDIT_TRAIL, inject: [AuditLog], useFactory: (log: AuditLog) => new FileAuditTrail(log) },
+        { provide: AuditRetention, inject: [AUDIT_TRAIL], useFactory: (trail: AuditTrail) => new AuditRetention(trail, config.AUDIT_RETENTION_DAYS) },
         ...(postgres ? [{ provide: SHARED_INTERACTIONS, inject: [DATABASE], useFactory: (db: Database) => new PostgresSharedInteractions(db) }] : []),
         { provide: SHARED_SESSION_STORE, useValue: postgres },
         ...(config.AUTH_MODE === 'oidc'

@@ -1,5 +1,8 @@
 import { Injectable, Logger, OnModuleDestroy, Optional } from '@nestjs/common';
-import { mkdir, open, type FileHandle } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import { once } from 'node:events';
 import { dirname } from 'node:path';
 import { ReadinessRegistry } from './readiness-registry';
 
@@ -16,10 +19,16 @@ export type AuditRecord =
     }
   | {
       kind: 'interaction';
+      /** Who asked (absent in entries written before it was recorded here: their `request` entry names them). */
+      userId?: string;
       sessionId: string;
       messageId: string;
       correlationId: string;
       outcome: string;
+      /** What the profanity filter did to the question, when this gateway heard (rejected: outcome error:PROFANITY). */
+      moderation?: 'none' | 'masked' | 'rejected';
+      /** The question as the user sent it: only with the gateway's AUDIT_MESSAGE_TEXT=true. */
+      text?: string;
       /** Why an interaction ended without an answer (`interrupted`: gateway-stopped or gateway-restarted). */
       reason?: string;
       finishReason?: string;
@@ -98,6 +107,57 @@ export class AuditLog implements OnModuleDestroy {
       await this.drain();
       if (this.failing) return;
     }
+  }
+
+  /**
+   * Rewrites the file keeping only the lines `keep` accepts (retention), streamed through a temporary file that
+   * replaces it atomically; appends wait meanwhile and then go to the new file. How many lines went.
+   */
+  async rewrite(keep: (line: string) => boolean): Promise<number> {
+    while (this.draining) await this.draining;
+    let removed = 0;
+    const job = (async () => {
+      const exists = await open(this.path, 'r').then((f) => (void f.close(), true), () => false);
+      if (!exists) return;
+      const tmp = `${this.path}.rewrite-${process.pid}`;
+      const out = createWriteStream(tmp, { encoding: 'utf8' });
+      try {
+        for await (const line of createInterface({ input: createReadStream(this.path, { encoding: 'utf8' }), crlfDelay: Infinity })) {
+          if (line === '') continue;
+          if (!keep(line)) {
+            removed++;
+            continue;
+          }
+          if (!out.write(`${line}\n`)) await once(out, 'drain');
+        }
+        out.end();
+        await once(out, 'finish');
+        if (removed === 0) {
+          await rm(tmp, { force: true });
+          return;
+        }
+        const handle = await open(tmp, 'r+');
+        await handle.datasync().finally(() => handle.close());
+        await this.file?.close().catch(() => undefined);
+        this.file = undefined;
+        await rename(tmp, this.path);
+      } catch (err) {
+        out.destroy();
+        await rm(tmp, { force: true });
+        throw err;
+      }
+    })();
+    this.draining = job.then(
+      () => undefined,
+      () => undefined,
+    );
+    try {
+      await job;
+    } finally {
+      this.draining = undefined;
+      if (this.pending.length > 0 && !this.retryTimer) void this.drain();
+    }
+    return removed;
   }
 
   stats(): AuditLogStats {

@@ -1,11 +1,9 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
+import { AUDIT_TRAIL, auditQuerySchema, type AuditTrail, InvalidAuditCursor } from '@relay/audit-trail';
 import { RelayError } from '@relay/contracts';
-import { AuditLog } from '@relay/observability';
 import type { Request, Response } from 'express';
-import { open } from 'node:fs/promises';
 import { z } from 'zod';
 import { AccessAudit } from '../audit/access-audit';
-import { auditQuerySchema, queryAuditTrail } from '../audit/audit-trail-query';
 import { Authenticator } from '../auth/authenticator';
 import { hasRole, type Principal } from '../auth/principal';
 import { principalOf } from '../auth/request-principal';
@@ -18,7 +16,7 @@ const changesSchema = z
   .object({ role: role.optional(), password: z.string().min(1).max(1024).optional(), displayName: z.string().trim().min(1).max(200).optional(), groups: groups.optional(), disabled: z.boolean().optional() })
   .strict();
 
-/** The most audit entries one request reads (from the end of the file). */
+/** The most audit entries one request reads (from the end of the trail). */
 const MAX_AUDIT_ENTRIES = 1000;
 
 function parse<T>(schema: z.ZodType<T>, body: unknown): T {
@@ -38,7 +36,7 @@ export class AdminController {
     private readonly accounts: UserAccounts,
     private readonly authenticator: Authenticator,
     private readonly audit: AccessAudit,
-    private readonly auditLog: AuditLog,
+    @Inject(AUDIT_TRAIL) private readonly trail: AuditTrail,
   ) {}
 
   @Get('users')
@@ -77,27 +75,32 @@ export class AdminController {
   }
 
   /**
-   * This gateway's audit trail. Only `?limit=`: the newest entries, newest last (at most 1000). Any filter (`user`,
-   * `session`, `outcome`, `kind`, `from`, `to`), `offset` or `format`: the matching entries oldest first, a page of
-   * `limit` from `offset` (appends never move earlier pages), as `{ entries, nextOffset }` or, with `format=jsonl`, as
-   * JSON lines (application/x-ndjson) for export.
+   * The audit trail (with STORE=postgres the one every replica shares, so any gateway answers the same). Only
+   * `?limit=`: the newest entries, newest last (at most 1000). Any filter (`user`, `session`, `outcome`, `kind`,
+   * `from`, `to`), `cursor`, `offset` or `format`: the matching entries oldest first, a page of `limit`, as
+   * `{ entries, nextCursor, nextOffset }` (pass nextCursor as `cursor` for the next page: it stays put while new
+   * entries arrive) or, with `format=jsonl`, as JSON lines (application/x-ndjson) for export.
    */
   @Get('audit')
   async auditTrail(@Req() req: Request, @Res({ passthrough: true }) res: Response, @Query() params: Record<string, string>) {
     this.admin(req);
-    await this.auditLog.flush();
     if (Object.keys(params).every((key) => key === 'limit')) {
       const n = Math.min(MAX_AUDIT_ENTRIES, Math.max(1, Number.parseInt(params.limit ?? '100', 10) || 100));
-      return { entries: await tailLines(this.auditLog.path, n) };
+      return { entries: await this.trail.tail(n) };
     }
     const query = parse(auditQuerySchema, params);
-    const entries: unknown[] = [];
-    for await (const entry of queryAuditTrail(this.auditLog.path, query)) entries.push(entry);
+    let page;
+    try {
+      page = await this.trail.query(query);
+    } catch (err) {
+      if (err instanceof InvalidAuditCursor) throw new RelayError('INVALID_PAYLOAD', `Invalid payload: ${err.message}`);
+      throw err;
+    }
     if (query.format === 'jsonl') {
       res.type('application/x-ndjson');
-      return entries.map((entry) => `${JSON.stringify(entry)}\n`).join('');
+      return page.entries.map((entry) => `${JSON.stringify(entry)}\n`).join('');
     }
-    return { entries, nextOffset: entries.length === query.limit ? query.offset + entries.length : null };
+    return { entries: page.entries, nextCursor: page.nextCursor, nextOffset: page.nextCursor && !query.cursor ? query.offset + page.entries.length : null };
   }
 
   private admin(req: Request, options: { localAccounts?: boolean } = {}): Principal {
@@ -106,37 +109,5 @@ export class AdminController {
     if (!hasRole(principal, 'admin')) throw new RelayError('FORBIDDEN', 'Only admins may do this.', { reason: `role-${principal.role}` });
     if (options.localAccounts && this.authenticator.mode !== 'local') throw new RelayError('NOT_FOUND', 'Accounts are kept by the OpenID provider (AUTH_MODE=oidc), not by Relay.');
     return principal;
-  }
-}
-
-/** The last `n` JSON lines of a file, read backwards in blocks so a large trail costs only what is returned. */
-async function tailLines(path: string, n: number): Promise<unknown[]> {
-  let file;
-  try {
-    file = await open(path, 'r');
-  } catch {
-    return [];
-  }
-  try {
-    const { size } = await file.stat();
-    let position = size;
-    let text = '';
-    while (position > 0 && text.split('\n').length <= n + 1) {
-      const length = Math.min(64 * 1024, position);
-      position -= length;
-      const buffer = Buffer.alloc(length);
-      await file.read(buffer, 0, length, position);
-      text = buffer.toString('utf8') + text;
-    }
-    const lines = text.split('\n').filter((l) => l.trim());
-    return lines.slice(-n).flatMap((line) => {
-      try {
-        return [JSON.parse(line) as unknown];
-      } catch {
-        return [];
-      }
-    });
-  } finally {
-    await file.close();
   }
 }

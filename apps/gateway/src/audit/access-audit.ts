@@ -1,5 +1,6 @@
-import { Injectable } from '@nestjs/common';
-import { AuditLog, type AuditRecord } from '@relay/observability';
+import { Inject, Injectable } from '@nestjs/common';
+import { AUDIT_TRAIL, type AuditTrail } from '@relay/audit-trail';
+import type { AuditRecord } from '@relay/observability';
 
 export type AccessEntry = Omit<Extract<AuditRecord, { kind: 'access' }>, 'kind'>;
 
@@ -9,7 +10,7 @@ export type AccessEntry = Omit<Extract<AuditRecord, { kind: 'access' }>, 'kind'>
  */
 @Injectable()
 export class AccessAudit {
-  constructor(private readonly audit: AuditLog) {}
+  constructor(@Inject(AUDIT_TRAIL) private readonly audit: AuditTrail) {}
 
   record(entry: AccessEntry): void {
     const clean = Object.fromEntries(Object.entries(entry).filter(([, v]) => v !== undefined)) as AccessEntry;

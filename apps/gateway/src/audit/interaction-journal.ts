@@ -8,6 +8,10 @@ export interface OpenInteraction {
   messageId: string;
   sessionId: string;
   correlationId: string;
+  /** Who asked (absent in journals written before it was kept here). */
+  userId?: string;
+  /** The question's text, only with AUDIT_MESSAGE_TEXT=true. */
+  text?: string;
 }
 
 type JournalLine = { open: OpenInteraction } | { close: string };

@@ -1,3 +1,4 @@
+import type { AuditEntry } from '@relay/audit-trail';
 import type { OpenInteraction } from './interaction-journal';
 
 export const SHARED_INTERACTIONS = Symbol('SHARED_INTERACTIONS');
@@ -11,8 +12,12 @@ export interface SharedInteractions {
   open(interaction: OpenInteraction): Promise<void>;
   /** Not published after all: forgotten. */
   withdraw(messageId: string): Promise<void>;
-  /** Ends the interaction with this outcome if it is still open: the interaction when this call ended it, else undefined. */
-  claim(messageId: string, outcome: string): Promise<OpenInteraction | undefined>;
+  /**
+   * Ends the interaction with this outcome if it is still open, and in the same transaction records the audit entry
+   * `record` makes of it (so a replica dying in between leaves the interaction open for another, not ended and
+   * unrecorded): the entry when this call ended it, else undefined.
+   */
+  claim(messageId: string, outcome: string, record: (interaction: OpenInteraction) => AuditEntry): Promise<AuditEntry | undefined>;
   /** Ids of interactions still open that were accepted more than `olderThanMs` ago. */
   openSince(olderThanMs: number): Promise<string[]>;
 }

@@ -33,6 +33,7 @@ export class ChatResponsesHandler {
     await this.sessions.inFlightMessage(messageId)?.acknowledged;
     switch (body.type) {
       case 'accepted':
+        this.interactions.moderated(messageId, body.moderation.action);
         await this.sessions.recordUserTurn(sessionId, messageId, body.text, response.createdAt);
         return;
       case 'sources': {
@@ -116,6 +117,7 @@ export class ChatResponsesHandler {
     // Only one gateway audits it, once: the one that accepted it, or (shared store) the first to claim it.
     const owned = await this.interactions.ended(messageId, {
       outcome: 'answered',
+      moderation: body.moderation.action,
       finishReason: body.finishReason,
       completionTokens: body.usage.completionTokens,
       citedDocuments: citations.filter((c) => c.cited).map((c) => c.documentId),

@@ -1,7 +1,8 @@
 import { BusyError, ChatQuery, MAX_SCOPE_EXCLUDED_DOCUMENTS, RelayError, TOPICS } from '@relay/contracts';
 import { InMemorySessionStore, RecordingTopicPublisher } from '@relay/testing';
+import { FileAuditTrail } from '@relay/audit-trail';
 import { AuditLog } from '@relay/observability';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RetrievalScopeResolver } from '../access/retrieval-scope.port';
@@ -36,7 +37,7 @@ async function setup(config: Partial<GatewayConfig> = {}) {
   const publisher = new RecordingTopicPublisher();
   const dir = mkdtempSync(join(tmpdir(), 'relay-session-manager-'));
   const audit = new AuditLog(join(dir, 'audit.jsonl'));
-  const interactions = new InteractionAudit(audit, join(dir, 'open'));
+  const interactions = new InteractionAudit(new FileAuditTrail(audit), join(dir, 'open'));
   const grants = new GrantsByUser();
   const documents = new FileDocumentRegistry(join(dir, 'documents.json'));
   const manager = new SessionManager(store, publisher, { ...baseConfig, ...config }, interactions, new RetrievalScopeService(grants, documents));
@@ -375,6 +376,19 @@ describe('SessionManager', () => {
 
       expect(interactions.isOpen(messageId)).toBe(false);
       expect(await interactions.ended(messageId, { outcome: 'answered' })).toBe(false); // a late answer records nothing more
+    });
+
+    it.each([
+      [false, undefined],
+      [true, 'what is Relay?'],
+    ])('with AUDIT_MESSAGE_TEXT=%s, the audit entry names the user and holds the text only when allowed', async (keep, text) => {
+      const { manager, sessionId, interactions, audit } = await setup({ AUDIT_MESSAGE_TEXT: keep });
+      const { messageId } = await manager.send(sessionId, 'c1', 'what is Relay?', 'corr');
+      await interactions.ended(messageId, { outcome: 'answered' });
+      await audit.flush();
+      const [entry] = readFileSync(audit.path, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(entry).toMatchObject({ kind: 'interaction', userId: 'user-1', messageId, outcome: 'answered' });
+      expect(entry.text).toBe(text);
     });
 
     it('keeps the details and errors of answers in the history', async () => {

@@ -247,7 +247,7 @@ export class SessionManager {
     this.inFlight.set(messageId, { sessionId, clientMessageId, acceptedAt: nowMs(), nextSeq: 0, acknowledged, markAcknowledged, scope });
     try {
       // On disk before it is published: whatever happens to this gateway, the message will get its audit record.
-      await this.interactions.accepted({ messageId, sessionId, correlationId });
+      await this.interactions.accepted({ messageId, sessionId, correlationId, userId: session.userId, ...(this.config.AUDIT_MESSAGE_TEXT ? { text } : {}) });
       // A full queue throws BusyError here: the client hears BUSY and may re-send the same clientMessageId.
       await this.publisher.publish(TOPICS.queries, envelope);
     } catch (err) {
