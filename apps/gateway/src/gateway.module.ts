@@ -1,8 +1,12 @@
 import { DynamicModule, Inject, MiddlewareConsumer, Module, NestModule, Provider } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { DATABASE, type Database, type DatabaseConfig } from '@relay/database';
-import { HealthModule, MetricsModule } from '@relay/observability';
+import { HealthModule, MetricsModule, RelayMetrics } from '@relay/observability';
 import { ChatResponsesHandler } from './chat/chat-responses.handler';
+import { AdmissionControl, admissionClock } from './admission/admission-control';
+import { CapacityBoard } from './admission/capacity-board';
+import { CapacityReportsHandler } from './admission/capacity-reports.handler';
+import { ClientGoneCanceller } from './session/client-gone-canceller';
 import { ChatGateway } from './chat/chat.gateway';
 import { DeliveryTracker } from './chat/delivery-tracker';
 import { DeadLetterHandler } from './chat/dead-letter.handler';
@@ -93,7 +97,7 @@ export class GatewayModule implements NestModule {
     return {
       module: GatewayModule,
       imports: [HealthModule, MetricsModule],
-      controllers: [SessionsController, ChatResponsesHandler, DeadLetterHandler, DocumentsController, DocumentStatusHandler, AuthController, CollectionsController, AdminController],
+      controllers: [SessionsController, ChatResponsesHandler, CapacityReportsHandler, DeadLetterHandler, DocumentsController, DocumentStatusHandler, AuthController, CollectionsController, AdminController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: AllowedHosts, useValue: hosts },
@@ -133,6 +137,18 @@ export class GatewayModule implements NestModule {
         { provide: INTERACTION_JOURNAL_DIR, useValue: join(options.dataDir, 'audit', 'open') },
         InteractionAudit,
         SessionManager,
+        { provide: CapacityBoard, useFactory: () => new CapacityBoard(admissionClock) },
+        AdmissionControl,
+        {
+          provide: ClientGoneCanceller,
+          inject: [SessionManager, { token: RelayMetrics, optional: true }],
+          useFactory: (sessions: SessionManager, metrics?: RelayMetrics) =>
+            new ClientGoneCanceller(config.CLIENT_GONE_GRACE_MS, async (sessionId) => {
+              const count = await sessions.abandon(sessionId);
+              metrics?.abandonedAnswers.inc({}, count);
+              return count;
+            }),
+        },
         ChatGateway,
         { provide: DeliveryTracker, useFactory: () => new DeliveryTracker() },
         DocumentsService,

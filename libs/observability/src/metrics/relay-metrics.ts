@@ -46,6 +46,7 @@ export class RelayMetrics {
 
   // Gateway.
   readonly refusals: CounterMetric<'code'>;
+  readonly abandonedAnswers: CounterMetric;
 
   constructor(options: MetricsRegistryOptions = {}) {
     const r = (this.registry = new MetricsRegistry(options));
@@ -70,6 +71,7 @@ export class RelayMetrics {
     this.profanity = r.counter('relay_profanity_messages_total', 'Messages the profanity filter acted on, by outcome (masked, rejected).', ['outcome']);
 
     this.refusals = r.counter('relay_gateway_refusals_total', 'Socket events refused with an error code (BUSY, RATE_LIMITED, …).', ['code']);
+    this.abandonedAnswers = r.counter('relay_gateway_abandoned_answers_total', 'Unfinished answers cancelled because their client left and did not come back within CLIENT_GONE_GRACE_MS.');
   }
 
   /** Sequences the model generates now and prompts waiting for it, read at scrape time. */
