@@ -8,11 +8,12 @@ import { RelayApps, startRelayApps } from '../support/relay-process';
 // admission by estimate (OVERLOAD_ADMISSION_ESTIMATE=false runs this file that way) all 200 were accepted and most
 // ended EXPIRED after waiting the whole deadline.
 const CHATS = 200;
-const DEADLINE_MS = Number(process.env.OVERLOAD_DEADLINE_MS ?? 20_000);
+const DEADLINE_MS = Number(process.env.OVERLOAD_DEADLINE_MS ?? 30_000);
 const ADMISSION_ESTIMATE = process.env.OVERLOAD_ADMISSION_ESTIMATE ?? 'true';
 const MARGIN = 0.2;
 // The estimate follows the worker's measured pace, but the machine is shared: a slower stretch after a chat was
-// accepted can make a few answers late. Up to 5% of the accepted may end past their deadline (EXPIRED or late).
+// accepted can make a few answers late. Up to 5% of the accepted (at least 1) may end past their deadline (EXPIRED
+// or late). Measured at load 20–26 on 2 cores: 17 accepted, all in time (docs/benchmarks.md).
 const LATE_TOLERANCE = 0.05;
 // A refusal is said without queueing anything: far sooner than any answer.
 const REFUSAL_WITHIN_MS = 5_000;
@@ -149,7 +150,7 @@ describe('distributed mode: 200 chats into one LLM worker', () => {
         expect(o.retryAfterMs).toBeGreaterThanOrEqual(1000);
         expect(o.ackMs).toBeLessThan(REFUSAL_WITHIN_MS);
       }
-      expect(late.length + expired.length).toBeLessThanOrEqual(Math.floor(accepted.length * LATE_TOLERANCE));
+      expect(late.length + expired.length).toBeLessThanOrEqual(Math.max(1, Math.floor(accepted.length * LATE_TOLERANCE)));
       expect(answeredInTime.length + late.length + expired.length).toBe(accepted.length);
     } finally {
       chats.forEach(({ client }) => client.close());
