@@ -8,10 +8,12 @@ import { RelayApps, startRelayApps } from '../support/relay-process';
 // admission by estimate (OVERLOAD_ADMISSION_ESTIMATE=false runs this file that way) all 200 were accepted and most
 // ended EXPIRED after waiting the whole deadline.
 const CHATS = 200;
-const WARM_UP_CHATS = 8;
+const WARM_UP_CHATS = 12;
 const DEADLINE_MS = Number(process.env.OVERLOAD_DEADLINE_MS ?? 30_000);
 const ADMISSION_ESTIMATE = process.env.OVERLOAD_ADMISSION_ESTIMATE ?? 'true';
-const MARGIN = 0.2;
+// The default margin is 0.2; on this test's machine (2 cores shared by several engineers' jobs) the model's pace was
+// seen to halve within seconds as other jobs started, so the test keeps 40% of the deadline in reserve.
+const MARGIN = 0.4;
 // The estimate follows the worker's measured pace, but the machine is shared: a slower stretch after a chat was
 // accepted can make a few answers late. Up to 5% of the accepted (at least 1) may end past their deadline (EXPIRED
 // or late). Measured at load 20–26 on 2 cores: 17 accepted, all in time (docs/benchmarks.md).
@@ -67,13 +69,17 @@ describe('distributed mode: 200 chats into one LLM worker', () => {
     const gateway = apps!.gateways[0];
     // The worker measures its pace on its first answers (before any, nothing is refused by estimate): a few at once,
     // so it measures them as it works under load, a queue and the pipeline busy beside it.
-    const warm = await createSession(gateway.baseUrl);
-    const warmClient = await ChatClient.connect(gateway.baseUrl, warm.token);
+    const warm = await Promise.all(
+      Array.from({ length: WARM_UP_CHATS }, async () => {
+        const session = await createSession(gateway.baseUrl);
+        return { sessionId: session.sessionId, client: await ChatClient.connect(gateway.baseUrl, session.token) };
+      }),
+    );
     try {
-      const answers = await Promise.all(Array.from({ length: WARM_UP_CHATS }, (_, i) => warmClient.ask(warm.sessionId, `Warm-up ${i}: what is Relay?`, undefined, 120_000)));
+      const answers = await Promise.all(warm.map(({ sessionId, client }, i) => client.ask(sessionId, `Warm-up ${i}: what is Relay?`, undefined, 120_000)));
       for (const a of answers) expect(a.done).toBeDefined();
     } finally {
-      warmClient.close();
+      warm.forEach(({ client }) => client.close());
     }
     await new Promise((r) => setTimeout(r, 1_500)); // a capacity report with the measured pace reaches the gateway
 
