@@ -16,7 +16,7 @@ const ADMISSION_ESTIMATE = process.env.OVERLOAD_ADMISSION_ESTIMATE ?? 'true';
 const MARGIN = 0.4;
 // The estimate follows the worker's measured pace, but the machine is shared: a slower stretch after a chat was
 // accepted can make a few answers late. Up to 5% of the accepted (at least 1) may end past their deadline (EXPIRED
-// or late). Measured at load 20–26 on 2 cores: 17 accepted, all in time (docs/benchmarks.md).
+// or late). Measured at load 10–19 on 2 cores: 16 and 25 accepted, all in time (docs/benchmarks.md).
 const LATE_TOLERANCE = 0.05;
 // A refusal is said without queueing anything: far sooner than any answer.
 const REFUSAL_WITHIN_MS = 5_000;
