@@ -32,7 +32,7 @@ export class AdmissionControl {
     if (estimate.estimatedWaitMs <= budgetMs) return;
     // Until enough of the backlog has gone that a new chat would fit in the budget.
     const retryAfterMs = Math.round(Math.min(this.config.ANSWER_DEADLINE_MS, Math.max(1000, estimate.estimatedWaitMs - budgetMs)));
-    this.logger.warn({ msg: 'chat refused by estimate', ...estimate, budgetMs: Math.round(budgetMs) });
+    this.logger.log({ msg: 'chat refused by estimate', ...estimate, budgetMs: Math.round(budgetMs) });
     throw new RelayError(
       'BUSY',
       `Relay is busy: a new message would wait about ${inWords(estimate.estimatedWaitMs)} for its answer, longer than the ${inWords(budgetMs)} it may take. Try again in about ${inWords(retryAfterMs)}.`,
