@@ -1,4 +1,4 @@
-import { envelopeSchema, TOPICS, workerCapacitySchema } from '@relay/contracts';
+import { envelopeSchema, TOPICS, WorkerCapacity, workerCapacitySchema } from '@relay/contracts';
 import { parseEnv } from '@relay/config';
 import { RecordingTopicPublisher, ScriptedLlm } from '@relay/testing';
 import { llmWorkerConfigSchema } from '../llm-worker.config';
@@ -31,7 +31,7 @@ describe('CapacityReporter', () => {
     const { sut, publisher } = setup();
     await sut.report();
     await sut.report();
-    const [first, second] = publisher.on(TOPICS.capacity).map((r) => r.envelope.payload);
+    const [first, second] = publisher.on(TOPICS.capacity).map((r) => r.envelope.payload as WorkerCapacity);
     expect(first).toMatchObject({ serviceMs: null, running: 0, queued: 0 });
     expect(second.workerId).toBe(first.workerId);
   });
