@@ -36,6 +36,14 @@ describe('CapacityReporter', () => {
     expect(second.workerId).toBe(first.workerId);
   });
 
+  it('reports nothing when the model takes any number of answers at once (an OpenAI-compatible server without LLM_PARALLEL)', async () => {
+    const publisher = new RecordingTopicPublisher();
+    const llm = new ScriptedLlm('answer', 1, Infinity);
+    const sut = new CapacityReporter(publisher, llm, new GenerationQueue(() => llm.parallelism), new ServiceTimeMeter(), parseEnv(llmWorkerConfigSchema, {}));
+    await sut.report();
+    expect(publisher.on(TOPICS.capacity)).toEqual([]);
+  });
+
   it('a report with a wrong field does not pass the schema', () => {
     expect(workerCapacitySchema.safeParse({ type: 'capacity', workerId: 'w', model: 'm', parallelism: 0, running: 0, queued: -1, serviceMs: null, intervalMs: 500 }).success).toBe(false);
   });

@@ -42,7 +42,7 @@ export class CapacityReporter implements OnApplicationBootstrap, OnModuleDestroy
       type: 'capacity',
       workerId: this.workerId,
       model: this.llm.modelName,
-      parallelism: Math.max(1, this.llm.parallelism),
+      parallelism: Math.min(4096, Math.max(1, Math.floor(this.llm.parallelism))),
       running: this.queue.runningCount,
       queued: this.queue.waitingCount,
       serviceMs: this.serviceTime.serviceMs,
@@ -51,6 +51,9 @@ export class CapacityReporter implements OnApplicationBootstrap, OnModuleDestroy
   }
 
   async report(): Promise<void> {
+    // An OpenAI-compatible server without LLM_PARALLEL takes every answer at once and queues them itself: this worker
+    // cannot say how many it generates at once, so it reports nothing and no gateway refuses by estimate.
+    if (!Number.isFinite(this.llm.parallelism)) return;
     try {
       await this.publisher.publish(TOPICS.capacity, createEnvelope({ sessionId: this.workerId, payload: this.current() }));
     } catch (err) {
