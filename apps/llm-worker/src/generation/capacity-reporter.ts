@@ -45,7 +45,7 @@ export class CapacityReporter implements OnApplicationBootstrap, OnModuleDestroy
       parallelism: Math.min(4096, Math.max(1, Math.floor(this.llm.parallelism))),
       running: this.queue.runningCount,
       queued: this.queue.waitingCount,
-      serviceMs: this.serviceTime.serviceMs,
+      serviceMs: this.serviceTime.serviceMs === null ? null : Math.min(86_400_000, this.serviceTime.serviceMs),
       intervalMs: this.config.CAPACITY_REPORT_MS,
     };
   }
