@@ -13,6 +13,8 @@ import { CapacityBoard } from './capacity-board';
 @Injectable()
 export class AdmissionControl {
   private readonly logger = new Logger('AdmissionControl');
+  private lastWarningAt = -Infinity;
+  private refusedSinceWarning = 0;
 
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: Pick<GatewayConfig, 'ADMISSION_ESTIMATE' | 'ADMISSION_MARGIN' | 'ANSWER_DEADLINE_MS'>,
@@ -32,7 +34,14 @@ export class AdmissionControl {
     if (estimate.estimatedWaitMs <= budgetMs) return;
     // Until enough of the backlog has gone that a new chat would fit in the budget.
     const retryAfterMs = Math.round(Math.min(this.config.ANSWER_DEADLINE_MS, Math.max(1000, estimate.estimatedWaitMs - budgetMs)));
-    this.logger.log({ msg: 'chat refused by estimate', ...estimate, budgetMs: Math.round(budgetMs) });
+    this.refusedSinceWarning++;
+    const now = nowMs();
+    // One line per few seconds of overload, not one per refused chat (each refusal is counted in relay_gateway_refusals_total).
+    if (now - this.lastWarningAt >= WARN_EVERY_MS) {
+      this.logger.warn({ msg: 'chats refused by estimate', refused: this.refusedSinceWarning, ...estimate, budgetMs: Math.round(budgetMs) });
+      this.lastWarningAt = now;
+      this.refusedSinceWarning = 0;
+    }
     throw new RelayError(
       'BUSY',
       `Relay is busy: a new message would wait about ${inWords(estimate.estimatedWaitMs)} for its answer, longer than the ${inWords(budgetMs)} it may take. Try again in about ${inWords(retryAfterMs)}.`,
@@ -40,6 +49,8 @@ export class AdmissionControl {
     );
   }
 }
+
+const WARN_EVERY_MS = 5_000;
 
 /** 42 s, 3 min: rounded to what a person reads. */
 export function inWords(ms: number): string {
