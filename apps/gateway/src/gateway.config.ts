@@ -1,4 +1,4 @@
-import { boolVar, httpConfigSchema, intVar, optionalStringVar } from '@relay/config';
+import { boolVar, httpConfigSchema, intVar, numberVar, optionalStringVar } from '@relay/config';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { authConfigFields, checkAuthConfig } from './auth/auth.config';
@@ -11,6 +11,12 @@ export const gatewayConfigSchema = httpConfigSchema.extend({
   HISTORY_MAX_TURNS: intVar(20, 0, 1000),
   /** How long after accepting a message its answer may take to begin; past it every stage skips it and the client hears EXPIRED. */
   ANSWER_DEADLINE_MS: intVar(120_000, 100, 86_400_000),
+  /** Refuse a chat at once with BUSY and an estimate when the LLM workers' measured throughput could not answer it before its deadline. */
+  ADMISSION_ESTIMATE: boolVar(true),
+  /** Share of ANSWER_DEADLINE_MS kept in reserve by that estimate: a chat is refused when its estimated wait exceeds the rest (0–0.9). */
+  ADMISSION_MARGIN: numberVar(0.2, 0, 0.9),
+  /** How long after the last socket of a chat closes (on this gateway) its unfinished answers are cancelled; 0 = never. */
+  CLIENT_GONE_GRACE_MS: intVar(15_000, 0, 3_600_000),
   /** Host names the gateway answers to besides localhost, IP addresses and HOST (comma-separated; `.example.com` for subdomains; `*` for any). */
   ALLOWED_HOSTS: optionalStringVar(),
   /** Take the client's address from X-Forwarded-For (the address the last proxy saw): only behind a proxy that sets it. */

@@ -4,6 +4,10 @@ import { AUDIT_TRAIL, AuditRetention, type AuditTrail, FileAuditTrail, PostgresA
 import { DATABASE, type Database, type DatabaseConfig } from '@relay/database';
 import { AuditLog, HealthModule, MetricsModule, RelayMetrics } from '@relay/observability';
 import { ChatResponsesHandler } from './chat/chat-responses.handler';
+import { AdmissionControl, admissionClock } from './admission/admission-control';
+import { CapacityBoard } from './admission/capacity-board';
+import { CapacityReportsHandler } from './admission/capacity-reports.handler';
+import { ClientGoneCanceller } from './session/client-gone-canceller';
 import { ChatGateway } from './chat/chat.gateway';
 import { DeliveryTracker } from './chat/delivery-tracker';
 import { DeadLetterHandler } from './chat/dead-letter.handler';
@@ -96,7 +100,7 @@ export class GatewayModule implements NestModule {
     return {
       module: GatewayModule,
       imports: [HealthModule, MetricsModule],
-      controllers: [SessionsController, ChatResponsesHandler, DeadLetterHandler, DocumentsController, DocumentStatusHandler, AuthController, CollectionsController, AdminController],
+      controllers: [SessionsController, ChatResponsesHandler, CapacityReportsHandler, DeadLetterHandler, DocumentsController, DocumentStatusHandler, AuthController, CollectionsController, AdminController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: AllowedHosts, useValue: hosts },
@@ -142,6 +146,18 @@ export class GatewayModule implements NestModule {
         { provide: INTERACTION_JOURNAL_DIR, useValue: join(options.dataDir, 'audit', 'open') },
         InteractionAudit,
         SessionManager,
+        { provide: CapacityBoard, useFactory: () => new CapacityBoard(admissionClock) },
+        AdmissionControl,
+        {
+          provide: ClientGoneCanceller,
+          inject: [SessionManager, { token: RelayMetrics, optional: true }],
+          useFactory: (sessions: SessionManager, metrics?: RelayMetrics) =>
+            new ClientGoneCanceller(config.CLIENT_GONE_GRACE_MS, async (sessionId) => {
+              const count = await sessions.abandon(sessionId);
+              metrics?.abandonedAnswers.inc({}, count);
+              return count;
+            }),
+        },
         ChatGateway,
         { provide: DeliveryTracker, useFactory: () => new DeliveryTracker() },
         DocumentsService,

@@ -10,6 +10,8 @@ export const llmWorkerConfigSchema = z.object({
   ATTRIBUTION_MIN_SUPPORT: numberVar(0.5, 0, 1),
   /** Until its first chunk, a waiting prompt's status (place in line, or the model reading it) is said again after this many ms of silence. */
   STATUS_HEARTBEAT_MS: intVar(3000, 50, 60_000),
+  /** How often this worker tells the gateways its capacity on llm.capacity (for admission by estimate); 0 = never. */
+  CAPACITY_REPORT_MS: intVar(1000, 0, 60_000),
 });
 export type LlmWorkerConfig = z.infer<typeof llmWorkerConfigSchema>;
 

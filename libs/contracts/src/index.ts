@@ -13,6 +13,7 @@ export * from './messages/retrieved-context.dto';
 export * from './messages/chat-prompt.dto';
 export * from './messages/chat-response.dto';
 export * from './messages/chat-control.dto';
+export * from './messages/worker-capacity.dto';
 export * from './messages/dead-letter.dto';
 export * from './messages/document-ingest.dto';
 export * from './messages/document-indexed.dto';

@@ -54,6 +54,8 @@ export interface ErrorBody {
   code: ErrorCode;
   message: string;
   retryAfterMs?: number;
+  /** BUSY by estimate: how long a new message would wait now for its whole answer, from measured throughput. */
+  estimatedWaitMs?: number;
 }
 export type Ack<T extends object = object> = ({ ok: true } & T) | { ok: false; error: ErrorBody };
 

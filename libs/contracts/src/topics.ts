@@ -8,12 +8,14 @@ import { documentIngestSchema } from './messages/document-ingest.dto';
 import { embeddedQuerySchema } from './messages/embedded-query.dto';
 import { preprocessedQuerySchema } from './messages/preprocessed-query.dto';
 import { retrievedContextSchema } from './messages/retrieved-context.dto';
+import { workerCapacitySchema } from './messages/worker-capacity.dto';
 
 /**
  * Every topic Relay uses. A query flows
  * chat.queries → pre-processor → chat.preprocessed → embedder → chat.embedded → retriever → chat.retrieved
  * → prompt builder → chat.prompts → LLM worker → chat.responses → gateway. Keys are session ids throughout.
  * Documents flow gateway → docs.ingest → ingestion stage → docs.indexed → gateway, keyed by document id.
+ * Every LLM worker reports its capacity on llm.capacity, keyed by worker id, to every gateway (admission by estimate).
  */
 export const TOPICS = {
   queries: 'chat.queries',
@@ -26,6 +28,7 @@ export const TOPICS = {
   deadLetters: 'chat.dlq',
   documentIngest: 'docs.ingest',
   documentIndexed: 'docs.indexed',
+  capacity: 'llm.capacity',
 } as const;
 
 /** The payload schema of each enveloped topic. The dead-letter topic carries raw original values instead. */
@@ -39,6 +42,7 @@ export const TOPIC_PAYLOAD_SCHEMAS = {
   [TOPICS.control]: chatControlSchema,
   [TOPICS.documentIngest]: documentIngestSchema,
   [TOPICS.documentIndexed]: documentIndexedSchema,
+  [TOPICS.capacity]: workerCapacitySchema,
 } as const;
 
 export type EnvelopedTopic = keyof typeof TOPIC_PAYLOAD_SCHEMAS;
@@ -63,4 +67,5 @@ export const TOPIC_WHEN_FULL: Record<TopicName, 'reject' | 'wait'> = {
   // An upload is ingress like a chat message: refuse at once (503 BUSY) rather than hold the HTTP request.
   [TOPICS.documentIngest]: 'reject',
   [TOPICS.documentIndexed]: 'wait',
+  [TOPICS.capacity]: 'wait',
 };

@@ -31,6 +31,8 @@ export class ChatResponsesHandler {
     const { sessionId, messageId } = response;
     const body = response.payload;
     await this.sessions.inFlightMessage(messageId)?.acknowledged;
+    // A worker's status (it carries the attempt's generationId), chunk or end: the message is in the workers' capacity reports now.
+    if (body.type === 'chunk' || body.type === 'done' || (body.type === 'status' && body.generationId !== undefined)) this.sessions.reachedWorker(messageId);
     switch (body.type) {
       case 'accepted':
         this.interactions.moderated(messageId, body.moderation.action);

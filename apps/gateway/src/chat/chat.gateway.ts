@@ -37,6 +37,7 @@ import { AccessAudit } from '../audit/access-audit';
 import { Authenticator, type AuthenticatedPrincipal } from '../auth/authenticator';
 import { type Credentials, credentialsFrom } from '../auth/credentials';
 import { DeliveryTracker } from './delivery-tracker';
+import { ClientGoneCanceller } from '../session/client-gone-canceller';
 import { AUDITED_REFUSALS, parsePayload, toErrorAck } from './socket-errors';
 
 interface SocketData {
@@ -53,7 +54,8 @@ type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<stri
 type ChatNamespace = Namespace<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 type AckFn<T extends object = object> = ((res: Ack<T>) => void) | undefined;
 
-export const sessionRoom = (sessionId: string) => `session:${sessionId}`;
+const SESSION_ROOM_PREFIX = 'session:';
+export const sessionRoom = (sessionId: string) => `${SESSION_ROOM_PREFIX}${sessionId}`;
 
 /**
  * The chat protocol over Socket.IO (docs/protocol.md). Without sign-in the handshake must carry a session token and
@@ -77,6 +79,7 @@ export class ChatGateway implements OnGatewayInit<ChatNamespace>, OnGatewayConne
     private readonly authenticator: Authenticator,
     private readonly audit: AccessAudit,
     @Optional() private readonly metrics?: RelayMetrics,
+    @Optional() private readonly clientGone?: ClientGoneCanceller,
   ) {}
 
   afterInit(namespace: ChatNamespace): void {
@@ -129,7 +132,20 @@ export class ChatGateway implements OnGatewayInit<ChatNamespace>, OnGatewayConne
   }
 
   handleConnection(socket: ChatSocket): void {
-    if (socket.data.sessionId) void socket.join(sessionRoom(socket.data.sessionId));
+    if (socket.data.sessionId) this.joinSession(socket, socket.data.sessionId);
+    // Still in its rooms here (not on 'disconnect'): the last socket of a chat to leave starts its grace period.
+    socket.on('disconnecting', () => {
+      for (const room of socket.rooms) {
+        if (!room.startsWith(SESSION_ROOM_PREFIX)) continue;
+        if ((this.namespace.adapter.rooms.get(room)?.size ?? 0) <= 1) this.clientGone?.gone(room.slice(SESSION_ROOM_PREFIX.length));
+      }
+    });
+  }
+
+  /** The socket receives the chat's answers, and the chat's answers are waited for again. */
+  private joinSession(socket: ChatSocket, sessionId: string): void {
+    void socket.join(sessionRoom(sessionId));
+    this.clientGone?.back(sessionId);
   }
 
   /** Sends an event to every socket of a session on this gateway. */
@@ -208,7 +224,7 @@ export class ChatGateway implements OnGatewayInit<ChatNamespace>, OnGatewayConne
   private async authorize(socket: ChatSocket, principal: AuthenticatedPrincipal | undefined, sessionId: string): Promise<void> {
     if (!principal) return this.sessions.authorize(socket.data.sessionId, sessionId);
     await this.sessions.authorizeUser(principal.userId, sessionId);
-    if (!socket.rooms.has(sessionRoom(sessionId))) await socket.join(sessionRoom(sessionId));
+    if (!socket.rooms.has(sessionRoom(sessionId))) this.joinSession(socket, sessionId);
   }
 
   /** With sign-in: the socket's sign-in, checked again now (signed out, expired or disabled since the handshake: refused). */

@@ -12,6 +12,7 @@ export function toErrorAck(err: unknown): Ack & { ok: false } {
   if (err instanceof RelayError) {
     const error: ErrorBody = { code: err.code, message: err.message };
     if (typeof err.details.retryAfterMs === 'number') error.retryAfterMs = err.details.retryAfterMs;
+    if (typeof err.details.estimatedWaitMs === 'number') error.estimatedWaitMs = err.details.estimatedWaitMs;
     return { ok: false, error };
   }
   logger.error({ msg: 'unexpected error in socket handler', err: (err as Error)?.stack ?? String(err) });

@@ -15,6 +15,7 @@ import type { Principal as ScopePrincipal } from '../access/retrieval-scope.port
 import { RetrievalScopeService } from '../access/retrieval-scope.service';
 import { InteractionAudit } from '../audit/interaction-audit';
 import type { Principal } from '../auth/principal';
+import { AdmissionControl } from '../admission/admission-control';
 import { USAGE_LEDGER, type UsageLedger } from '../fair-use/usage-ledger.port';
 import { GATEWAY_CONFIG, GatewayConfig } from '../gateway.config';
 import { SessionTokens } from './session-tokens';
@@ -35,6 +36,10 @@ export interface InFlightMessage {
   /** The next chunk seq to deliver; lower ones were delivered already (duplicates are dropped). */
   nextSeq: number;
   firstChunkAt?: number;
+  /** When an LLM worker first said it has the message (a status, chunk or end): until then it is work only this gateway counts. */
+  reachedWorkerAt?: number;
+  /** Its client left for good and its answer was cancelled (audited `abandoned`). */
+  abandoned?: boolean;
   /** The user's turn is in the history (a redelivered `accepted` must not add it twice). */
   userRecorded?: boolean;
   /** Resolves once the client has its ack: nothing about the message may reach it before its messageId does. */
@@ -76,6 +81,7 @@ export class SessionManager {
     private readonly scopes: RetrievalScopeService,
     @Optional() @Inject(USAGE_LEDGER) private readonly usage?: UsageLedger,
     @Optional() @Inject(SHARED_SESSION_STORE) private readonly sharedStore = false,
+    @Optional() private readonly admission?: AdmissionControl,
   ) {
     this.tokens = new SessionTokens(config.AUTH_SECRET);
   }
@@ -177,6 +183,36 @@ export class SessionManager {
     return false;
   }
 
+  /**
+   * The chat's client is gone for good (ClientGoneCanceller): its unfinished answers are cancelled through the same
+   * path as chat:cancel (a queued prompt leaves the worker's queue ungenerated, a running one stops) and audited
+   * `abandoned`. They stay in flight until their cancelled end arrives, which keeps the history whole. Returns how many.
+   */
+  async abandon(sessionId: string): Promise<number> {
+    let count = 0;
+    for (const [messageId, message] of this.inFlight) {
+      if (message.sessionId !== sessionId || message.abandoned) continue;
+      message.abandoned = true;
+      count++;
+      await this.interactions.ended(messageId, { outcome: 'abandoned', reason: 'client-gone' });
+      await this.publisher.publish(TOPICS.control, createEnvelope({ sessionId, messageId, payload: { type: 'cancel' } }));
+    }
+    return count;
+  }
+
+  /** An LLM worker said it has the message: from now on the workers' capacity reports count it, not this gateway. */
+  reachedWorker(messageId: string): void {
+    const message = this.inFlight.get(messageId);
+    if (message) message.reachedWorkerAt ??= nowMs();
+  }
+
+  /** Messages accepted here that no worker had said it has by `time` (what the workers' reports from before then leave out). */
+  notAtWorkerSince(time: number): number {
+    let count = 0;
+    for (const message of this.inFlight.values()) if (message.reachedWorkerAt === undefined || message.reachedWorkerAt > time) count++;
+    return count;
+  }
+
   /** With a shared store every replica records every answer (not only the one that accepted it). */
   get recordsEveryAnswer(): boolean {
     return this.sharedStore;
@@ -239,6 +275,13 @@ export class SessionManager {
     const messageId = envelope.messageId;
     // Within the user's limits (across replicas with a shared store), or RATE_LIMITED and nothing accepted.
     if (asker) await this.usage?.admit(asker.userId, messageId, this.limits());
+    // No await between this check and inFlight.set below: a burst of sends is counted one by one as each is accepted.
+    try {
+      this.admission?.admit((time) => this.notAtWorkerSince(time));
+    } catch (err) {
+      await this.usage?.settle(messageId, 0);
+      throw err;
+    }
     let markAcknowledged!: () => void;
     const acknowledged = new Promise<void>((resolve) => {
       markAcknowledged = resolve;

@@ -11,6 +11,7 @@ import { GenerationMetrics } from './generation-metrics';
 import { GenerationQueue } from './generation-queue';
 import { GenerationRegistry } from './generation-registry';
 import { RepetitionGuard } from './repetition-guard';
+import { ServiceTimeMeter } from './service-time-meter';
 import { SourceAttribution } from './source-attribution';
 import { StatusHeartbeat } from './status-heartbeat';
 
@@ -41,6 +42,7 @@ export class GenerationHandler {
     @Inject(LLM_WORKER_CONFIG) private readonly config: LlmWorkerConfig,
     private readonly answerMetrics: GenerationMetrics,
     @Optional() metrics?: RelayMetrics,
+    @Optional() private readonly serviceTime: ServiceTimeMeter = new ServiceTimeMeter(),
   ) {
     this.attribution = new SourceAttribution({ minSupport: config.ATTRIBUTION_MIN_SUPPORT });
     this.deadline = new DeadlineGuard(publisher, 'llm-worker', metrics);
@@ -108,6 +110,10 @@ export class GenerationHandler {
           });
       heartbeat.stop();
       const finishedAt = nowMs();
+      // Only whole answers measure how long one takes (the capacity report's serviceMs); a cancelled one is cut short.
+      if (result.finishReason !== 'cancelled') this.serviceTime.record(finishedAt - startedAt);
+      // Cancelled before the model was called (its client gone, or it asked): nothing was generated for it.
+      else if (firstTokenAt === undefined && signal.aborted) this.logger.log({ msg: 'cancelled before generation', queuedMs: Math.round(startedAt - waitStart) });
       coalescer.push(guard.finish());
       coalescer.flush();
       await publishing;

@@ -5,8 +5,10 @@ import { GenerationMetrics } from './generation-metrics';
 import { GenerationHandler } from './generation.handler';
 import { GenerationQueue } from './generation-queue';
 import { GenerationRegistry } from './generation-registry';
+import { CapacityReporter } from './capacity-reporter';
+import { ServiceTimeMeter } from './service-time-meter';
 
-/** chat.prompts → chat.responses, and chat.control for cancels. Uses the LLM port. */
+/** chat.prompts → chat.responses, chat.control for cancels, and llm.capacity reports. Uses the LLM port. */
 @Module({
   controllers: [GenerationHandler],
   providers: [
@@ -21,6 +23,8 @@ import { GenerationRegistry } from './generation-registry';
         return queue;
       },
     },
+    { provide: ServiceTimeMeter, useFactory: () => new ServiceTimeMeter() },
+    CapacityReporter,
     { provide: GenerationMetrics, inject: [{ token: RelayMetrics, optional: true }], useFactory: (metrics?: RelayMetrics) => new GenerationMetrics(metrics) },
   ],
 })

@@ -28,7 +28,12 @@ export function AnswerView({ exchange, canRegenerate, onRegenerate, onShowSource
   const numbers = useMemo(() => answer.citations.filter((c) => live || c.cited).map((c) => c.n), [answer.citations, live]);
   const html = useMemo(() => renderMarkdown(answer.text, numbers, answer.attributions), [answer.text, numbers, answer.attributions]);
   const used = answer.citations.filter((c) => c.cited).length;
-  const sendNote = question && question.sendState in SEND_NOTES ? SEND_NOTES[question.sendState as keyof typeof SEND_NOTES] : null;
+  const sendNote =
+    question?.sendState === 'busy' && question.busyNote
+      ? question.busyNote
+      : question && question.sendState in SEND_NOTES
+        ? SEND_NOTES[question.sendState as keyof typeof SEND_NOTES]
+        : null;
   const masked = answer.details?.moderation.action === 'masked';
   const profanity = answer.error?.code === 'PROFANITY';
 

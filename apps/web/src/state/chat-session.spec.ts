@@ -198,6 +198,21 @@ describe('ChatSession', () => {
     expect(view(session).exchanges[0]).toMatchObject({ messageId: 'm1', question: { sendState: 'sent' } });
   });
 
+  it('says a refusal by estimate in words and sends again after the retryAfterMs the server gave', async () => {
+    const { session } = await openSession();
+    const replies: unknown[] = [{ ok: false, error: { code: 'BUSY', message: 'busy', retryAfterMs: 1500, estimatedWaitMs: 150_000 } }, { ok: true, messageId: 'm1' }];
+    socket.ackWith = (event) => (event === 'chat:send' ? replies.shift() : undefined);
+    session.send('hello');
+    await tick(100);
+    expect(view(session).exchanges[0].question).toMatchObject({ sendState: 'busy', busyNote: 'Relay is busy: an answer now would take about 3 min. Trying again in 2 s…' });
+    await tick(1000);
+    expect(socket.sent('chat:send')).toHaveLength(1);
+    await tick(700);
+    expect(socket.sent('chat:send')).toHaveLength(2);
+    expect(view(session).exchanges[0]).toMatchObject({ messageId: 'm1', question: { sendState: 'sent' } });
+    expect(view(session).exchanges[0].question?.busyNote).toBeUndefined();
+  });
+
   it('drops what it showed when the answer restarts, and reports a refused message in plain words', async () => {
     const { session } = await openSession();
     socket.ackWith = (event, payload) => (event === 'chat:send' ? { ok: true, messageId: `m-${payload.text}` } : undefined);

@@ -4,7 +4,7 @@ import { ApiError } from '../api/api-error';
 import { sessionsApi } from '../api/sessions-api';
 import { AnswerStream } from './answer-stream';
 import type { ChatEntry } from './chat-list';
-import { errorWords } from './error-words';
+import { busyWords, errorWords } from './error-words';
 import { type AnswerStatus, type Exchange, exchangesFromHistory } from './exchange';
 import { newId } from './ids';
 import { type PendingMessage, PendingStore } from './pending-store';
@@ -26,6 +26,8 @@ type ChatSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 /** How long a send waits for its acknowledgement before it is sent again (same clientMessageId: never twice). */
 const ACK_TIMEOUT_MS = 10_000;
 const BUSY_RETRY_MAX_MS = 8_000;
+/** Longest the page waits before sending again after a refusal by estimate (the server's retryAfterMs, at most this). */
+const BUSY_ESTIMATE_RETRY_MAX_MS = 60_000;
 /** The chat:status states this page shows (waiting-note.ts); a newer server's other states are ignored. */
 const KNOWN_STATUS_STATES = new Set<string>(['searching', 'building', 'queued', 'generating', 'restarted']);
 
@@ -253,15 +255,26 @@ export class ChatSession {
       if (res.ok) {
         exchange.messageId = res.messageId;
         question.sendState = 'sent';
+        question.busyNote = undefined;
         this.remember(exchange);
         this.catchUp(exchange);
         if (this.cancelRequested.delete(exchange.key)) this.stop(exchange);
         this.render();
         return;
       }
-      const { code, retryAfterMs } = res.error;
+      const { code, retryAfterMs, estimatedWaitMs } = res.error;
+      if (code === 'BUSY' && estimatedWaitMs !== undefined) {
+        // Refused by estimate: the answer would come too late now; try again when the server says there will be room.
+        const waitMs = Math.min(BUSY_ESTIMATE_RETRY_MAX_MS, Math.max(1000, retryAfterMs ?? 1000));
+        question.sendState = 'busy';
+        question.busyNote = busyWords(estimatedWaitMs, waitMs);
+        this.render();
+        await sleep(waitMs);
+        continue;
+      }
       if (code === 'BUSY' || code === 'RATE_LIMITED') {
         question.sendState = code === 'BUSY' ? 'busy' : 'rate-limited';
+        question.busyNote = undefined;
         this.render();
         await sleep(code === 'BUSY' ? Math.min(BUSY_RETRY_MAX_MS, 500 * 2 ** attempt++) : (retryAfterMs ?? 1000));
         continue;

@@ -15,3 +15,13 @@ const WORDS: Record<string, string> = {
 export function errorWords(code: string, serverMessage: string): string {
   return WORDS[code] ?? serverMessage;
 }
+
+/** A refusal by estimate in words: "Relay is busy: an answer now would take about 3 min. Trying again in 40 s…". */
+export function busyWords(estimatedWaitMs: number, retryInMs: number): string {
+  return `Relay is busy: an answer now would take about ${duration(estimatedWaitMs)}. Trying again in ${duration(retryInMs)}…`;
+}
+
+function duration(ms: number): string {
+  const s = Math.max(1, Math.round(ms / 1000));
+  return s < 120 ? `${s} s` : `${Math.round(s / 60)} min`;
+}

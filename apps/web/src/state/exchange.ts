@@ -11,6 +11,8 @@ export interface Question {
   clientMessageId: string | null;
   sendState: SendState;
   sendError?: string;
+  /** Busy by estimate: how long an answer would take now and when the page tries again, in words. */
+  busyNote?: string;
 }
 
 /**

@@ -47,6 +47,7 @@ export class RelayMetrics {
 
   // Gateway.
   readonly refusals: CounterMetric<'surface' | 'code'>;
+  readonly abandonedAnswers: CounterMetric;
 
   constructor(options: MetricsRegistryOptions = {}) {
     const r = (this.registry = new MetricsRegistry(options));
@@ -72,6 +73,7 @@ export class RelayMetrics {
     this.profanity = r.counter('relay_profanity_messages_total', 'Messages the profanity filter acted on, by outcome (masked, rejected).', ['outcome']);
 
     this.refusals = r.counter('relay_gateway_refusals_total', 'Requests the gateway refused, by surface (http: REST, socket: Socket.IO events and handshakes) and error code (BUSY, RATE_LIMITED, …).', ['surface', 'code']);
+    this.abandonedAnswers = r.counter('relay_gateway_abandoned_answers_total', 'Unfinished answers cancelled because their client left and did not come back within CLIENT_GONE_GRACE_MS.');
   }
 
   /** Sequences the model generates now and prompts waiting for it, read at scrape time. */

@@ -29,6 +29,8 @@ function topicConfig(topic: string): Array<{ name: string; value: string }> {
     ];
   }
   // A document's whole text travels in one record (so it is indexed all or nothing): past Kafka's 1 MB default.
+  // Capacity reports are worth seconds: an hour of them is plenty to look back at, and the topic stays small.
+  if (topic === TOPICS.capacity) return [{ name: 'retention.ms', value: String(3600 * 1000) }];
   if (topic === TOPICS.documentIngest) return [{ name: 'max.message.bytes', value: String(DOCUMENT_INGEST_MAX_RECORD_BYTES) }];
   return [];
 }
