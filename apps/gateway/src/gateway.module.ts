@@ -5,6 +5,7 @@ import { HealthModule, MetricsModule } from '@relay/observability';
 import { ChatResponsesHandler } from './chat/chat-responses.handler';
 import { ChatGateway } from './chat/chat.gateway';
 import { DeliveryTracker } from './chat/delivery-tracker';
+import { AnswerRecovery } from './chat/answer-recovery';
 import { DeadLetterHandler } from './chat/dead-letter.handler';
 import { DOCUMENT_REGISTRY, type DocumentRegistry } from './documents/document-registry.port';
 import { FileDocumentRegistry } from './documents/file-document-registry';
@@ -135,6 +136,7 @@ export class GatewayModule implements NestModule {
         SessionManager,
         ChatGateway,
         { provide: DeliveryTracker, useFactory: () => new DeliveryTracker() },
+        AnswerRecovery,
         DocumentsService,
         // Who may read which collection: without sign-in everyone reads every collection any document is in; with
         // sign-in, the grants (CollectionAccess, read fresh for every message).

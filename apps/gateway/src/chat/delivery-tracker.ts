@@ -1,4 +1,4 @@
-import type { ChatChunkEvent, ChatDoneEvent, ChatSourcesEvent, ChatStatusEvent } from '@relay/contracts';
+import type { ChatChunkEvent, ChatDoneEvent, ChatErrorEvent, ChatSourcesEvent, ChatStatusEvent } from '@relay/contracts';
 
 interface MessageDelivery {
   /** Whose answer this is: a resume is answered only for the session that owns it. */
@@ -17,6 +17,25 @@ interface MessageDelivery {
   statusAttempt?: string;
   /** Attempts another attempt took over from: their late chunks and statuses are dropped. */
   retired?: Set<string>;
+  /** The error the answer ended with instead of chat:done (EXPIRED, PIPELINE_FAILED…). */
+  error?: ChatErrorEvent;
+  /**
+   * Whether this gateway saw the answer from its start (its `accepted` record), so what it holds is all there is. A
+   * gateway started after the answer began holds only what came since: a resume reads the rest from the log.
+   */
+  whole?: boolean;
+}
+
+/** What a client that resumes is sent: see replay(). */
+export interface AnswerReplay {
+  sessionId: string;
+  sources?: ChatSourcesEvent;
+  chunks: ChatChunkEvent[];
+  done?: ChatDoneEvent;
+  error?: ChatErrorEvent;
+  status?: ChatStatusEvent;
+  /** False when this gateway started after the answer began: the chunks before its start are missing. */
+  whole: boolean;
 }
 
 export type ChunkVerdict = 'deliver' | 'duplicate' | 'restart';
@@ -38,6 +57,13 @@ export class DeliveryTracker {
   private readonly messages = new Map<string, MessageDelivery>();
 
   constructor(private readonly capacity = 10_000) {}
+
+  /** The answer's first record (the pre-processor accepted the message): from here on this gateway sees all of it. */
+  accepted(sessionId: string, messageId: string): void {
+    const state = this.messages.get(messageId);
+    if (state) state.whole = true;
+    else this.remember(messageId, { sessionId, generationId: '', nextSeq: 0, chunks: [], whole: true });
+  }
 
   chunk(event: ChatChunkEvent, generationId: string): ChunkVerdict {
     const state = this.messages.get(event.messageId);
@@ -113,18 +139,75 @@ export class DeliveryTracker {
     return true;
   }
 
+  /** True the first time an answer fails (chat:error instead of chat:done); a repeated one, or one after done, is not. */
+  error(event: ChatErrorEvent & { messageId: string }): boolean {
+    const state = this.messages.get(event.messageId);
+    if (state?.done || state?.error) return false;
+    if (state) state.error = event;
+    else this.remember(event.messageId, { sessionId: event.sessionId, generationId: '', nextSeq: 0, chunks: [], error: event });
+    return true;
+  }
+
   /**
-   * The sources, the chunks from `fromSeq` on and the done event if the answer is complete, or its latest status if
-   * it has not begun; undefined if unknown here.
+   * The sources, the chunks from `fromSeq` on and the done (or error) event if the answer has ended, or its latest
+   * status if it has not begun; undefined if unknown here.
    */
-  replay(
-    messageId: string,
-    fromSeq: number,
-  ): { sessionId: string; sources?: ChatSourcesEvent; chunks: ChatChunkEvent[]; done?: ChatDoneEvent; status?: ChatStatusEvent } | undefined {
+  replay(messageId: string, fromSeq: number): AnswerReplay | undefined {
     const state = this.messages.get(messageId);
     if (!state) return undefined;
     const chunks = state.chunks.filter((c) => c.seq >= fromSeq);
-    return { sessionId: state.sessionId, ...(state.sources ? { sources: state.sources } : {}), chunks, done: state.done, status: state.status };
+    return {
+      sessionId: state.sessionId,
+      ...(state.sources ? { sources: state.sources } : {}),
+      chunks,
+      ...(state.done ? { done: state.done } : {}),
+      ...(state.error ? { error: state.error } : {}),
+      ...(state.status ? { status: state.status } : {}),
+      whole: state.whole === true,
+    };
+  }
+
+  /**
+   * Takes in what `rebuilt` holds of an answer (its records read back from the log, from its start up to a moment
+   * after this gateway started) and merges it with what this gateway saw live since it started, so the answer is
+   * whole here from now on. Both were built by these same rules from the same records in the same order, and they
+   * overlap (this gateway started before the read began), so: the later generation wins; within one generation the
+   * chunks are the union by seq; whatever ended the answer (done, error) is kept from either.
+   */
+  adopt(messageId: string, rebuilt: DeliveryTracker): void {
+    const read = rebuilt.messages.get(messageId);
+    if (!read) return;
+    const live = this.messages.get(messageId);
+    if (!live) {
+      this.remember(messageId, { ...read, chunks: [...read.chunks], retired: read.retired && new Set(read.retired), whole: true });
+      return;
+    }
+    const retired = new Set([...(read.retired ?? []), ...(live.retired ?? [])]);
+    let base: MessageDelivery;
+    if (live.generationId === '' || live.generationId === read.generationId || retired.has(live.generationId)) {
+      // The same attempt (or none yet live, or a live leftover of an attempt the log shows was replaced).
+      const bySeq = new Map(read.chunks.map((c) => [c.seq, c]));
+      if (live.generationId === read.generationId) for (const c of live.chunks) if (!bySeq.has(c.seq)) bySeq.set(c.seq, c);
+      const chunks = [...bySeq.values()].sort((a, b) => a.seq - b.seq);
+      base = { ...read, chunks, nextSeq: chunks.length ? chunks[chunks.length - 1].seq + 1 : read.nextSeq };
+      if (read.generationId === '' && live.status) base.status = live.status;
+    } else {
+      // An attempt that started after the read's end: seen live from its seq 0, so the live state is the answer.
+      if (read.generationId !== '') retired.add(read.generationId);
+      base = { ...live, chunks: [...live.chunks], sources: live.sources ?? read.sources };
+    }
+    const merged: MessageDelivery = {
+      ...base,
+      sessionId: live.sessionId,
+      sources: base.sources ?? live.sources ?? read.sources,
+      done: live.done ?? read.done,
+      error: live.error ?? read.error,
+      retired: retired.size ? retired : undefined,
+      whole: true,
+    };
+    // A status is only of use before the first chunk.
+    if (merged.chunks.length > 0) merged.status = undefined;
+    this.messages.set(messageId, merged);
   }
 
   private remember(messageId: string, state: MessageDelivery): void {
