@@ -194,7 +194,10 @@ export class ChatGateway implements OnGatewayInit<ChatNamespace>, OnGatewayConne
       const { sessionId, messageId, fromSeq } = parsePayload(chatResumeSchema, body);
       await this.authorize(socket, principal, sessionId);
       const unknown = { replayed: 0, state: 'unknown' as const };
-      let replay = this.tracker.replay(messageId, fromSeq);
+      // The socket is in the session's room now: what is delivered live from here on (while the answer is read back
+      // from the log) reaches it without a replay, and is not sent twice.
+      const asked = this.tracker.now();
+      let replay = this.tracker.replay(messageId, fromSeq, asked);
       // Never replay another session's answer, whatever message id is asked for.
       if (replay && replay.sessionId !== sessionId) return unknown;
       // Seen here only since this gateway started (or not at all), and not ended: the start is in the log.
@@ -206,7 +209,7 @@ export class ChatGateway implements OnGatewayInit<ChatNamespace>, OnGatewayConne
           if (recovery.error) socket.emit(SERVER_EVENTS.error, recovery.error);
           return { replayed: 0, state: 'done' as const };
         }
-        replay = this.tracker.replay(messageId, fromSeq);
+        replay = this.tracker.replay(messageId, fromSeq, asked);
         if (!replay) return unknown;
       }
       if (!replay.whole) {

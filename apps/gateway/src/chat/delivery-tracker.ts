@@ -24,6 +24,8 @@ interface MessageDelivery {
    * gateway started after the answer began holds only what came since: a resume reads the rest from the log.
    */
   whole?: boolean;
+  /** When (DeliveryTracker.now()) each chunk of the current generation went out live; none for chunks read from the log. */
+  liveAt?: Map<number, number>;
 }
 
 /** What a client that resumes is sent: see replay(). */
@@ -55,8 +57,15 @@ export type StatusVerdict = 'deliver' | 'stale' | 'restarted' | 'answer-restarte
  */
 export class DeliveryTracker {
   private readonly messages = new Map<string, MessageDelivery>();
+  /** Counts live deliveries: a resume skips the chunks that reached the session's sockets live while it ran. */
+  private clock = 0;
 
   constructor(private readonly capacity = 10_000) {}
+
+  /** A point in this gateway's delivery order, for replay(…, liveSince). */
+  now(): number {
+    return this.clock;
+  }
 
   /** The answer's first record (the pre-processor accepted the message): from here on this gateway sees all of it. */
   accepted(sessionId: string, messageId: string): void {
@@ -66,6 +75,15 @@ export class DeliveryTracker {
   }
 
   chunk(event: ChatChunkEvent, generationId: string): ChunkVerdict {
+    const verdict = this.track(event, generationId);
+    if (verdict !== 'duplicate') {
+      const state = this.messages.get(event.messageId)!;
+      (state.liveAt ??= new Map()).set(event.seq, ++this.clock);
+    }
+    return verdict;
+  }
+
+  private track(event: ChatChunkEvent, generationId: string): ChunkVerdict {
     const state = this.messages.get(event.messageId);
     if (!state) {
       this.remember(event.messageId, { sessionId: event.sessionId, generationId, nextSeq: event.seq + 1, chunks: [event] });
@@ -74,13 +92,13 @@ export class DeliveryTracker {
     if (state.done || state.retired?.has(generationId)) return 'duplicate';
     if (state.generationId === '') {
       // Only the sources or statuses so far: this is the first chunk of the answer.
-      Object.assign(state, { generationId, nextSeq: event.seq + 1, chunks: [event], status: undefined });
+      Object.assign(state, { generationId, nextSeq: event.seq + 1, chunks: [event], status: undefined, liveAt: undefined });
       return 'deliver';
     }
     if (generationId !== state.generationId) {
       // Old generations' leftovers are dropped; a new one starting over restarts the answer.
       if (event.seq !== 0) return 'duplicate';
-      Object.assign(state, { generationId, nextSeq: 1, chunks: [event] });
+      Object.assign(state, { generationId, nextSeq: 1, chunks: [event], liveAt: undefined });
       return 'restart';
     }
     if (event.seq < state.nextSeq) return 'duplicate';
@@ -106,7 +124,7 @@ export class DeliveryTracker {
       // answer starts again now, not only at this attempt's first chunk; the client hears where it is meanwhile.
       if (attempt === undefined || attempt === state.generationId) return 'stale';
       (state.retired ??= new Set()).add(state.generationId);
-      Object.assign(state, { generationId: '', nextSeq: 0, chunks: [], status: event, statusAttempt: attempt });
+      Object.assign(state, { generationId: '', nextSeq: 0, chunks: [], status: event, statusAttempt: attempt, liveAt: undefined });
       return 'answer-restarted';
     }
     state.status = event;
@@ -150,12 +168,13 @@ export class DeliveryTracker {
 
   /**
    * The sources, the chunks from `fromSeq` on and the done (or error) event if the answer has ended, or its latest
-   * status if it has not begun; undefined if unknown here.
+   * status if it has not begun; undefined if unknown here. `liveSince` (a now() taken when the client asked): chunks
+   * delivered live after it are left out, since the asking socket, already in the session's room, got them live.
    */
-  replay(messageId: string, fromSeq: number): AnswerReplay | undefined {
+  replay(messageId: string, fromSeq: number, liveSince = Infinity): AnswerReplay | undefined {
     const state = this.messages.get(messageId);
     if (!state) return undefined;
-    const chunks = state.chunks.filter((c) => c.seq >= fromSeq);
+    const chunks = state.chunks.filter((c) => c.seq >= fromSeq && !((state.liveAt?.get(c.seq) ?? -1) > liveSince));
     return {
       sessionId: state.sessionId,
       ...(state.sources ? { sources: state.sources } : {}),
@@ -179,7 +198,7 @@ export class DeliveryTracker {
     if (!read) return;
     const live = this.messages.get(messageId);
     if (!live) {
-      this.remember(messageId, { ...read, chunks: [...read.chunks], retired: read.retired && new Set(read.retired), whole: true });
+      this.remember(messageId, { ...read, chunks: [...read.chunks], retired: read.retired && new Set(read.retired), liveAt: undefined, whole: true });
       return;
     }
     const retired = new Set([...(read.retired ?? []), ...(live.retired ?? [])]);
@@ -189,7 +208,7 @@ export class DeliveryTracker {
       const bySeq = new Map(read.chunks.map((c) => [c.seq, c]));
       if (live.generationId === read.generationId) for (const c of live.chunks) if (!bySeq.has(c.seq)) bySeq.set(c.seq, c);
       const chunks = [...bySeq.values()].sort((a, b) => a.seq - b.seq);
-      base = { ...read, chunks, nextSeq: chunks.length ? chunks[chunks.length - 1].seq + 1 : read.nextSeq };
+      base = { ...read, chunks, nextSeq: chunks.length ? chunks[chunks.length - 1].seq + 1 : read.nextSeq, liveAt: live.generationId === read.generationId ? live.liveAt : undefined };
       if (read.generationId === '' && live.status) base.status = live.status;
     } else {
       // An attempt that started after the read's end: seen live from its seq 0, so the live state is the answer.
