@@ -25,8 +25,9 @@ describe('distributed mode: resuming an answer on a gateway started after it beg
       KAFKA_BROKERS: brokers,
       KAFKA_TOPIC_PARTITIONS: '6',
       SEED_KNOWLEDGE_BASE: 'false',
-      // Long enough that the answer is still being written when the second gateway is up.
-      LLM_MAX_TOKENS: '400',
+      // Long enough that the answer is still being written when the second gateway is up (SmolLM2 135M on a loaded
+      // 2-core machine writes 400 tokens in ~15 s; a gateway starts in ~5-10 s).
+      LLM_MAX_TOKENS: '1000',
       KAFKAJS_NO_PARTITIONER_WARNING: '1',
     };
     apps = await startRelayApps(env, { gateways: 1, pipelines: 1, llmWorkers: 1 });
@@ -37,14 +38,17 @@ describe('distributed mode: resuming an answer on a gateway started after it beg
     if (!ack.ok) throw new Error(`send refused: ${ack.error.code}`);
     const { messageId } = ack;
     await onFirst.waitFor(() => onFirst.chunks.length >= 3 || onFirst.finished(messageId), 120_000);
-    first.kill(); // SIGKILL mid-answer: the gateway that saw the answer begin is gone, with its memory
-    const seen: ChatChunkEvent[] = onFirst.chunks.filter((c) => c.messageId === messageId);
+    // The client's connection drops here: it has seen the answer's first chunks only.
     onFirst.close();
+    const seen: ChatChunkEvent[] = onFirst.chunks.filter((c) => c.messageId === messageId);
     expect(seen.length).toBeGreaterThanOrEqual(3);
+    expect(onFirst.finished(messageId)).toBe(false);
     const fromSeq = seen[seen.length - 1].seq + 1;
 
-    // A gateway started only now (sharing the first one's data folder, as replicas share a store).
+    // A gateway started only now, while the answer is being written (sharing the first one's data folder, as
+    // replicas share a store): it sees the answer's later records live, but not its start.
     late = await RelayProcess.start(env, first.dataDir, 'apps/gateway/src/main.js');
+    first.kill(); // SIGKILL: the gateway that saw the answer begin is gone, with its memory
     const onLate = await ChatClient.connect(late.baseUrl, session.token);
     try {
       const askedAt = performance.now();
@@ -58,7 +62,7 @@ describe('distributed mode: resuming an answer on a gateway started after it beg
       expect(resumed).toMatchObject({ ok: true });
       expect(['streaming', 'done']).toContain(resumed.state);
       // Printed for docs/benchmarks.md: how long a resume that reads the log takes, on a real broker.
-      process.stdout.write(`resume from the log: ack in ${resumeMs.toFixed(0)} ms, state ${resumed.state}, replayed ${resumed.replayed}, seen on the first gateway ${seen.length}\n`);
+      process.stdout.write(`resume from the log: ack in ${resumeMs.toFixed(0)} ms, state ${resumed.state}, replayed ${resumed.replayed}, fromSeq ${fromSeq}\n`);
       await onLate.waitFor(() => onLate.finished(messageId), 180_000);
       expect(onLate.errors.filter((e) => e.messageId === messageId)).toEqual([]);
       const done = onLate.dones.find((d) => d.messageId === messageId)!;

@@ -11,8 +11,8 @@ import { headersOf } from './kafka-headers';
  * Reads one key's records back from a Kafka topic. The key's partition is computed with the producers' own
  * partitioner (kafkajs's default, murmur2 like Java's), the first offset at or after `sinceMs` is looked up by
  * timestamp, and a short-lived consumer reads that one partition from there up to the end it had when the read
- * began. kafkajs has no consumer without a group, so each read uses a group of its own whose offsets are set before
- * it joins (the other partitions at their end: nothing else is fetched) and which is deleted afterwards. A join
+ * began. kafkajs has no consumer without a group, so each read uses a group of its own, which seeks to the start on
+ * the key's partition (the others stay at their end: nothing else is fetched) and is deleted afterwards. A join
  * costs the broker's `group.initial.rebalance.delay.ms` (0 on the dev broker, 3 s by Kafka's default): see
  * docs/distributed.md.
  */
@@ -42,7 +42,7 @@ export class KafkaKeyedLogReader implements KeyedLogReader {
     const found = starts.find((p) => p.partition === partition)?.offset;
     const start = found === undefined || BigInt(found) < 0n ? end : BigInt(found);
     if (start >= end) return { records: [], ended: 'end', scanned: 0 };
-    return this.consume(admin, topic, partition, start, end, key, options, ends);
+    return this.consume(admin, topic, partition, start, end, key, options);
   }
 
   private async consume(
@@ -53,11 +53,8 @@ export class KafkaKeyedLogReader implements KeyedLogReader {
     end: bigint,
     key: string,
     options: KeyedLogReadOptions,
-    ends: Array<{ partition: number; high: string }>,
   ): Promise<KeyedLogRead> {
     const groupId = `${this.config.KAFKA_GROUP_PREFIX}-log-reader-${randomUUID()}`;
-    // Set before the group first joins: this partition from `start`, every other one at its end (nothing to fetch).
-    await admin.setOffsets({ groupId, topic, partitions: ends.map((p) => ({ partition: p.partition, offset: p.partition === partition ? start.toString() : p.high })) });
     const consumer = this.kafka.consumer({ groupId, maxWaitTimeInMs: 100, allowAutoTopicCreation: false, sessionTimeout: 10_000, heartbeatInterval: 1_000 });
     const records: TransportRecord[] = [];
     let scanned = 0;
@@ -71,6 +68,7 @@ export class KafkaKeyedLogReader implements KeyedLogReader {
         let ended: KeyedLogRead['ended'] | undefined;
         void consumer
           .connect()
+          // A new group without commits starts every partition at its end: nothing else is fetched.
           .then(() => consumer.subscribe({ topics: [topic], fromBeginning: false }))
           .then(() =>
             consumer.run({
@@ -79,8 +77,9 @@ export class KafkaKeyedLogReader implements KeyedLogReader {
                 if (ended || batch.partition !== partition) return;
                 for (const message of batch.messages) {
                   const offset = BigInt(message.offset);
-                  if (offset >= end) ended = 'end';
-                  else if (scanned >= options.maxRecords) ended = 'limit';
+                  // Outside the range: a fetch from the partition's end before the seek took effect.
+                  if (offset < start || offset >= end) continue;
+                  if (scanned >= options.maxRecords) ended = 'limit';
                   else {
                     scanned++;
                     if (message.key?.toString() === key) {
@@ -95,6 +94,10 @@ export class KafkaKeyedLogReader implements KeyedLogReader {
               },
             }),
           )
+          // The session's partition from `start` (kafkajs applies a seek at the next fetch, joined or not yet).
+          // Not admin.setOffsets before joining: kafkajs implements it with a consumer of its own that waits for a
+          // fetch, ~5 s a call (measured).
+          .then(() => consumer.seek({ topic, partition, offset: start.toString() }))
           .catch(reject);
       });
       const ended = await result;
