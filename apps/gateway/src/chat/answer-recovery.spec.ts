@@ -88,6 +88,14 @@ describe('AnswerRecovery', () => {
     expect(tracker.replay(messageId, 0)).toMatchObject({ whole: true, done: { text: 'd0d1', finishReason: 'stop' } });
   });
 
+  it('reads the log once for resumes of the same answer that arrive together', async () => {
+    const log = new FakeLog([accepted, chunk(0)]);
+    const { sut } = setup([userTurn], log);
+    const both = await Promise.all([sut.recover('s', messageId), sut.recover('s', messageId)]);
+    expect(both.map((r) => r.kind)).toEqual(['rebuilt', 'rebuilt']);
+    expect(log.reads).toHaveLength(1);
+  });
+
   it('answers from the stored turn when the history holds how the answer ended, without reading the log', async () => {
     const log = new FakeLog([]);
     const answer: HistoryMessage = {

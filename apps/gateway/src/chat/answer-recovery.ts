@@ -44,7 +44,20 @@ export class AnswerRecovery {
     @Optional() @Inject(KEYED_LOG_READER) private readonly log?: KeyedLogReader | null,
   ) {}
 
-  async recover(sessionId: string, messageId: string): Promise<Recovery> {
+  /** Recoveries under way: tabs of one chat that resume the same answer at once share one read of the log. */
+  private readonly pending = new Map<string, Promise<Recovery>>();
+
+  recover(sessionId: string, messageId: string): Promise<Recovery> {
+    const key = `${sessionId}\u0000${messageId}`;
+    let recovery = this.pending.get(key);
+    if (!recovery) {
+      recovery = this.recoverNow(sessionId, messageId).finally(() => this.pending.delete(key));
+      this.pending.set(key, recovery);
+    }
+    return recovery;
+  }
+
+  private async recoverNow(sessionId: string, messageId: string): Promise<Recovery> {
     const history = await this.sessions.history(sessionId);
     const asked = history.find((m) => m.messageId === messageId && m.role === 'user');
     if (!asked) return { kind: 'unknown' };

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Admin, Kafka, Partitioners } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
+import { ConcurrencyLimit } from '../delivery/concurrency-limit';
 import type { KeyedLogRead, KeyedLogReader, KeyedLogReadOptions } from '../log-reader/keyed-log-reader.port';
 import type { TransportRecord } from '../transport-record';
 import { createKafka } from './kafka-client-factory';
@@ -21,6 +22,11 @@ export class KafkaKeyedLogReader implements KeyedLogReader {
   private readonly kafka: Kafka;
   private admin?: Promise<Admin>;
   private readonly partitioner = Partitioners.DefaultPartitioner();
+  /**
+   * Reads at once: each is a consumer group and connections on the broker, and many clients may resume at the same
+   * moment (a gateway died): the rest wait their turn, within their timeout.
+   */
+  private readonly reads = new ConcurrencyLimit(4);
 
   constructor(
     private readonly config: KafkaConfig,
@@ -30,6 +36,15 @@ export class KafkaKeyedLogReader implements KeyedLogReader {
   }
 
   async read(topic: string, key: string, options: KeyedLogReadOptions): Promise<KeyedLogRead> {
+    const deadline = Date.now() + options.timeoutMs;
+    return this.reads.run(() => {
+      const timeoutMs = deadline - Date.now();
+      if (timeoutMs <= 0) throw new Error(`no turn to read ${topic} back within ${options.timeoutMs} ms`);
+      return this.readNow(topic, key, { ...options, timeoutMs });
+    });
+  }
+
+  private async readNow(topic: string, key: string, options: KeyedLogReadOptions): Promise<KeyedLogRead> {
     const admin = await this.connectedAdmin();
     const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
     const partitionMetadata = metadata.topics[0]?.partitions ?? [];
