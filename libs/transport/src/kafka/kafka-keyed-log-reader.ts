@@ -8,6 +8,9 @@ import { createKafka } from './kafka-client-factory';
 import type { KafkaConfig } from './kafka.config';
 import { headersOf } from './kafka-headers';
 
+/** Names the short-lived groups of the reads (`<KAFKA_GROUP_PREFIX>-log-reader-<uuid>`); consumer lag leaves them out. */
+export const LOG_READER_GROUP_INFIX = 'log-reader';
+
 /**
  * Reads one key's records back from a Kafka topic. The key's partition is computed with the producers' own
  * partitioner (kafkajs's default, murmur2 like Java's), the first offset at or after `sinceMs` is looked up by
@@ -69,7 +72,7 @@ export class KafkaKeyedLogReader implements KeyedLogReader {
     key: string,
     options: KeyedLogReadOptions,
   ): Promise<KeyedLogRead> {
-    const groupId = `${this.config.KAFKA_GROUP_PREFIX}-log-reader-${randomUUID()}`;
+    const groupId = `${this.config.KAFKA_GROUP_PREFIX}-${LOG_READER_GROUP_INFIX}-${randomUUID()}`;
     const consumer = this.kafka.consumer({ groupId, maxWaitTimeInMs: 100, allowAutoTopicCreation: false, sessionTimeout: 10_000, heartbeatInterval: 1_000 });
     const records: TransportRecord[] = [];
     let scanned = 0;
