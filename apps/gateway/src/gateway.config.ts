@@ -17,6 +17,10 @@ export const gatewayConfigSchema = httpConfigSchema.extend({
   ADMISSION_MARGIN: numberVar(0.2, 0, 0.9),
   /** How long after the last socket of a chat closes (on this gateway) its unfinished answers are cancelled; 0 = never. */
   CLIENT_GONE_GRACE_MS: intVar(15_000, 0, 3_600_000),
+  /** chat:resume of an answer that began before this gateway started reads it back from chat.responses: at most this many records of its partition. */
+  RESUME_MAX_SCAN_RECORDS: intVar(50_000, 100, 10_000_000),
+  /** and for at most this long (ms); past either the client hears RESUME_UNAVAILABLE. */
+  RESUME_TIMEOUT_MS: intVar(15_000, 1_000, 300_000),
   /** Host names the gateway answers to besides localhost, IP addresses and HOST (comma-separated; `.example.com` for subdomains; `*` for any). */
   ALLOWED_HOSTS: optionalStringVar(),
   /** Take the client's address from X-Forwarded-For (the address the last proxy saw): only behind a proxy that sets it. */

@@ -10,6 +10,7 @@ import { CapacityReportsHandler } from './admission/capacity-reports.handler';
 import { ClientGoneCanceller } from './session/client-gone-canceller';
 import { ChatGateway } from './chat/chat.gateway';
 import { DeliveryTracker } from './chat/delivery-tracker';
+import { AnswerRecovery } from './chat/answer-recovery';
 import { DeadLetterHandler } from './chat/dead-letter.handler';
 import { DOCUMENT_REGISTRY, type DocumentRegistry } from './documents/document-registry.port';
 import { FileDocumentRegistry } from './documents/file-document-registry';
@@ -160,6 +161,7 @@ export class GatewayModule implements NestModule {
         },
         ChatGateway,
         { provide: DeliveryTracker, useFactory: () => new DeliveryTracker() },
+        AnswerRecovery,
         DocumentsService,
         // Who may read which collection: without sign-in everyone reads every collection any document is in; with
         // sign-in, the grants (CollectionAccess, read fresh for every message).

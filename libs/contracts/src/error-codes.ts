@@ -20,6 +20,9 @@ export const ERROR_CODES = [
   // The message's deadline (ANSWER_DEADLINE_MS after the gateway accepted it) passed before its answer began; no
   // stage worked on it after that. Retryable: sending it again gives it a new deadline.
   'EXPIRED',
+  // chat:resume: the answer began before this gateway started and could not be read back from the log (older than
+  // the log's retention, beyond RESUME_MAX_SCAN_RECORDS, or the log did not answer in time). Read chat:history.
+  'RESUME_UNAVAILABLE',
   // Documents (REST /api/documents): each message names the file.
   'UNSUPPORTED_DOCUMENT',
   'DOCUMENT_TOO_LARGE',

@@ -13,3 +13,5 @@ export * from './kafka/kafka.client';
 export * from './delivery/rpc-errors-passthrough.filter';
 export * from './delivery/stage-concurrency';
 export * from './deadline/deadline-guard';
+export * from './log-reader/keyed-log-reader.port';
+export * from './kafka/kafka-keyed-log-reader';

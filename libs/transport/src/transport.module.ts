@@ -1,4 +1,4 @@
-import { DynamicModule, Global, Module } from '@nestjs/common';
+import { DynamicModule, Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { ClientProxy, CustomTransportStrategy, Server } from '@nestjs/microservices';
 import type { CommonConfig } from '@relay/config';
 import { readinessOf, RelayMetrics } from '@relay/observability';
@@ -8,6 +8,8 @@ import { InProcessBroker } from './in-process/in-process-broker';
 import { InProcessClient } from './in-process/in-process.client';
 import { InProcessServer } from './in-process/in-process.server';
 import { KafkaClient } from './kafka/kafka.client';
+import { KafkaKeyedLogReader } from './kafka/kafka-keyed-log-reader';
+import type { KeyedLogReader } from './log-reader/keyed-log-reader.port';
 import type { KafkaConfig } from './kafka/kafka.config';
 import { KafkaServer } from './kafka/kafka.server';
 import { ClientProxyTopicPublisher, TopicPublisher } from './topic-publisher';
@@ -30,6 +32,8 @@ export interface RelayTransport {
    * so it carries the one registry that its dispatcher and the app's stages (provider `RelayMetrics`) record into.
    */
   metrics: RelayMetrics;
+  /** Only on a durable transport (Kafka): reads a key's records back from a topic (chat:resume on any gateway). */
+  logReader?: KeyedLogReader;
 }
 
 /** The embedded default's transport, whose broker tests and benchmarks can reach. */
@@ -56,26 +60,36 @@ export function createTransport(config: CommonConfig, kafka: KafkaConfig | undef
   if (config.TRANSPORT === 'in-process') return createInProcessTransport(config, stages, metrics);
   if (!kafka) throw new Error('TRANSPORT=kafka needs the KAFKA_* configuration');
   const server = new KafkaServer(kafka, retryPolicyFrom(config), app, stageConcurrencyFrom(config, stages), undefined, metrics);
-  return { kind: 'kafka', server, metrics, client: new KafkaClient(kafka, app) };
+  return { kind: 'kafka', server, metrics, client: new KafkaClient(kafka, app), logReader: new KafkaKeyedLogReader(kafka, app) };
 }
 
 const TRANSPORT = Symbol('TRANSPORT');
 
+/** The transport's KeyedLogReader, or null when it keeps no log (the embedded default). */
+export const KEYED_LOG_READER = Symbol('KEYED_LOG_READER');
+
 /** Gives every module a TopicPublisher backed by the transport's client, and reports the transport's readiness. */
 @Global()
 @Module({})
-export class TransportModule {
+export class TransportModule implements OnApplicationShutdown {
+  constructor(@Inject(TRANSPORT) private readonly transport: RelayTransport) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.transport.logReader?.close();
+  }
+
   static forRoot(transport: RelayTransport): DynamicModule {
     return {
       module: TransportModule,
       providers: [
         { provide: TRANSPORT, useValue: transport },
         { provide: RelayMetrics, useValue: transport.metrics },
+        { provide: KEYED_LOG_READER, useValue: transport.logReader ?? null },
         { provide: TopicPublisher, useFactory: () => new ClientProxyTopicPublisher(transport.client) },
         ...(transport.broker ? [{ provide: InProcessBroker, useValue: transport.broker }] : []),
         readinessOf<RelayTransport>(TRANSPORT, 'transport', (t) => ({ ready: t.server.isListening, details: { kind: t.kind } })),
       ],
-      exports: [TopicPublisher, RelayMetrics, ...(transport.broker ? [InProcessBroker] : [])],
+      exports: [TopicPublisher, RelayMetrics, KEYED_LOG_READER, ...(transport.broker ? [InProcessBroker] : [])],
     };
   }
 }

@@ -1,11 +1,12 @@
 import { Controller, Logger } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import { ChatResponse, ChatStatusEvent, Delivered, nowMs, ResponseDone, SERVER_EVENTS, stageTiming, TOPICS } from '@relay/contracts';
+import { ChatResponse, Delivered, nowMs, ResponseDone, SERVER_EVENTS, TOPICS } from '@relay/contracts';
 import { InteractionAudit } from '../audit/interaction-audit';
 import { CitationGuard } from '../access/citation-guard';
 import { SessionManager } from '../session/session-manager';
 import { ChatGateway } from './chat.gateway';
 import { DeliveryTracker } from './delivery-tracker';
+import { doneEventOf, statusEventOf } from './response-events';
 
 /**
  * Delivers chat.responses to the sockets of their session: the sources as soon as the prompt is built, chunks in
@@ -36,6 +37,7 @@ export class ChatResponsesHandler {
     switch (body.type) {
       case 'accepted':
         this.interactions.moderated(messageId, body.moderation.action);
+        this.tracker.accepted(sessionId, messageId);
         await this.sessions.recordUserTurn(sessionId, messageId, body.text, response.createdAt);
         return;
       case 'sources': {
@@ -44,8 +46,7 @@ export class ChatResponsesHandler {
         return;
       }
       case 'status': {
-        const event: ChatStatusEvent =
-          body.state === 'queued' ? { sessionId, messageId, state: 'queued', position: body.position! } : { sessionId, messageId, state: body.state };
+        const event = statusEventOf(sessionId, messageId, body);
         // A status that arrives after the answer began (another worker's leftover) is stale: not delivered.
         const verdict = this.tracker.status(event, body.generationId);
         if (verdict === 'stale') return;
@@ -75,10 +76,12 @@ export class ChatResponsesHandler {
         return this.done(response, body);
       case 'error': {
         // Every gateway tells its own sockets; only the one that accepted the message audits it.
+        const event = { sessionId, messageId, code: body.code, message: body.message };
+        this.tracker.error(event);
         await this.sessions.finish(sessionId, messageId, { text: '', error: { code: body.code, message: body.message } });
         // An expired message is work shed, not a failure: audited as its own outcome.
         await this.interactions.ended(messageId, body.code === 'EXPIRED' ? { outcome: 'expired' } : { outcome: `error:${body.code}` });
-        this.gateway.emitToSession(sessionId, SERVER_EVENTS.error, { sessionId, messageId, code: body.code, message: body.message });
+        this.gateway.emitToSession(sessionId, SERVER_EVENTS.error, event);
         return;
       }
     }
@@ -87,31 +90,10 @@ export class ChatResponsesHandler {
   private async done(response: Delivered<ChatResponse>, body: ResponseDone): Promise<void> {
     const { sessionId, messageId } = response;
     const inFlight = this.sessions.inFlightMessage(messageId);
-    const now = nowMs();
-    const timings = {
-      stages: [...response.timings, stageTiming(response, 'gateway')],
-      firstTokenMs: inFlight?.firstChunkAt !== undefined ? inFlight.firstChunkAt - inFlight.acceptedAt : null,
-      totalMs: inFlight ? now - inFlight.acceptedAt : 0,
-      ...(body.modelTimings && { model: body.modelTimings }),
-    };
     // Sources the user may read, as of now, within what the message was accepted with.
     const citations = await this.citations.allowed(body.citations, inFlight?.scope);
-    // A sentence matched to a source the user may no longer read loses its marker with the citation.
-    const kept = new Set(citations.map((c) => c.n));
-    const attributions = body.attributions.filter((a) => kept.has(a.n));
-    const event = {
-      sessionId,
-      messageId,
-      text: body.text,
-      finishReason: body.finishReason,
-      citations,
-      grounding: body.grounding,
-      attributions,
-      moderation: body.moderation,
-      usage: body.usage,
-      model: body.model,
-      timings,
-    };
+    const event = doneEventOf(response, body, citations, inFlight);
+    const { timings, attributions } = event;
     if (!this.tracker.done(event, body.generationId)) return;
     const details = { moderation: body.moderation, usage: body.usage, model: body.model, timings };
     await this.sessions.finish(sessionId, messageId, { text: body.text, finishReason: body.finishReason, citations, grounding: body.grounding, attributions, details });

@@ -36,6 +36,7 @@ import { RateLimits } from '../rate-limit/rate-limits';
 import { AccessAudit } from '../audit/access-audit';
 import { Authenticator, type AuthenticatedPrincipal } from '../auth/authenticator';
 import { type Credentials, credentialsFrom } from '../auth/credentials';
+import { AnswerRecovery } from './answer-recovery';
 import { DeliveryTracker } from './delivery-tracker';
 import { ClientGoneCanceller } from '../session/client-gone-canceller';
 import { AUDITED_REFUSALS, parsePayload, toErrorAck } from './socket-errors';
@@ -73,6 +74,7 @@ export class ChatGateway implements OnGatewayInit<ChatNamespace>, OnGatewayConne
   constructor(
     private readonly sessions: SessionManager,
     private readonly tracker: DeliveryTracker,
+    private readonly recovery: AnswerRecovery,
     private readonly limits: RateLimits,
     private readonly hosts: AllowedHosts,
     private readonly origins: AllowedOrigins,
@@ -194,8 +196,9 @@ export class ChatGateway implements OnGatewayInit<ChatNamespace>, OnGatewayConne
 
   /**
    * A client that lost its connection mid-answer (or moved to another replica) asks for what it missed: the chunks
-   * from `fromSeq` on, and chat:done if the answer is complete, sent before the ack. `unknown` means this gateway
-   * has no record of the answer in flight: read the history instead.
+   * from `fromSeq` on, and chat:done (or chat:error) if the answer has ended, sent before the ack. An answer that
+   * began before this gateway started is read back from the log first (AnswerRecovery). `unknown` means no answer of
+   * this session by that id can be found: read the history instead.
    */
   @SubscribeMessage(CLIENT_EVENTS.resume)
   async resume(
@@ -206,14 +209,37 @@ export class ChatGateway implements OnGatewayInit<ChatNamespace>, OnGatewayConne
     await this.answer(socket, ack, async (_correlationId, principal) => {
       const { sessionId, messageId, fromSeq } = parsePayload(chatResumeSchema, body);
       await this.authorize(socket, principal, sessionId);
-      const replay = this.tracker.replay(messageId, fromSeq);
+      const unknown = { replayed: 0, state: 'unknown' as const };
+      // The socket is in the session's room now: what is delivered live from here on (while the answer is read back
+      // from the log) reaches it without a replay, and is not sent twice.
+      const asked = this.tracker.now();
+      let replay = this.tracker.replay(messageId, fromSeq, asked);
       // Never replay another session's answer, whatever message id is asked for.
-      if (!replay || replay.sessionId !== sessionId) return { replayed: 0, state: 'unknown' as const };
+      if (replay && replay.sessionId !== sessionId) return unknown;
+      // Seen here only since this gateway started (or not at all), and not ended: the start is in the log.
+      if (!replay?.whole && !replay?.done && !replay?.error) {
+        const recovery = await this.recovery.recover(sessionId, messageId);
+        if (recovery.kind === 'unknown') return unknown;
+        if (recovery.kind === 'stored') {
+          if (recovery.done) socket.emit(SERVER_EVENTS.done, recovery.done);
+          if (recovery.error) socket.emit(SERVER_EVENTS.error, recovery.error);
+          return { replayed: 0, state: 'done' as const };
+        }
+        replay = this.tracker.replay(messageId, fromSeq, asked);
+        if (!replay) return unknown;
+      }
+      if (!replay.whole) {
+        // Ended, but seen only in part here: the ending carries the whole text, the chunks before it have gaps.
+        if (replay.done) socket.emit(SERVER_EVENTS.done, replay.done);
+        if (replay.error) socket.emit(SERVER_EVENTS.error, replay.error);
+        return { replayed: 0, state: 'done' as const };
+      }
       if (replay.sources) socket.emit(SERVER_EVENTS.sources, replay.sources);
       if (replay.status) socket.emit(SERVER_EVENTS.status, replay.status);
       for (const chunk of replay.chunks) socket.emit(SERVER_EVENTS.chunk, chunk);
       if (replay.done) socket.emit(SERVER_EVENTS.done, replay.done);
-      return { replayed: replay.chunks.length, state: replay.done ? ('done' as const) : ('streaming' as const) };
+      if (replay.error) socket.emit(SERVER_EVENTS.error, replay.error);
+      return { replayed: replay.chunks.length, state: replay.done || replay.error ? ('done' as const) : ('streaming' as const) };
     }, CLIENT_EVENTS.resume);
   }
 

@@ -1,4 +1,4 @@
-import type { ChatChunkEvent, ChatDoneEvent, ChatSourcesEvent, ChatStatusEvent } from '@relay/contracts';
+import type { ChatChunkEvent, ChatDoneEvent, ChatErrorEvent, ChatSourcesEvent, ChatStatusEvent } from '@relay/contracts';
 
 interface MessageDelivery {
   /** Whose answer this is: a resume is answered only for the session that owns it. */
@@ -17,6 +17,27 @@ interface MessageDelivery {
   statusAttempt?: string;
   /** Attempts another attempt took over from: their late chunks and statuses are dropped. */
   retired?: Set<string>;
+  /** The error the answer ended with instead of chat:done (EXPIRED, PIPELINE_FAILED…). */
+  error?: ChatErrorEvent;
+  /**
+   * Whether this gateway saw the answer from its start (its `accepted` record), so what it holds is all there is. A
+   * gateway started after the answer began holds only what came since: a resume reads the rest from the log.
+   */
+  whole?: boolean;
+  /** When (DeliveryTracker.now()) each chunk of the current generation went out live; none for chunks read from the log. */
+  liveAt?: Map<number, number>;
+}
+
+/** What a client that resumes is sent: see replay(). */
+export interface AnswerReplay {
+  sessionId: string;
+  sources?: ChatSourcesEvent;
+  chunks: ChatChunkEvent[];
+  done?: ChatDoneEvent;
+  error?: ChatErrorEvent;
+  status?: ChatStatusEvent;
+  /** False when this gateway started after the answer began: the chunks before its start are missing. */
+  whole: boolean;
 }
 
 export type ChunkVerdict = 'deliver' | 'duplicate' | 'restart';
@@ -36,10 +57,33 @@ export type StatusVerdict = 'deliver' | 'stale' | 'restarted' | 'answer-restarte
  */
 export class DeliveryTracker {
   private readonly messages = new Map<string, MessageDelivery>();
+  /** Counts live deliveries: a resume skips the chunks that reached the session's sockets live while it ran. */
+  private clock = 0;
 
   constructor(private readonly capacity = 10_000) {}
 
+  /** A point in this gateway's delivery order, for replay(…, liveSince). */
+  now(): number {
+    return this.clock;
+  }
+
+  /** The answer's first record (the pre-processor accepted the message): from here on this gateway sees all of it. */
+  accepted(sessionId: string, messageId: string): void {
+    const state = this.messages.get(messageId);
+    if (state) state.whole = true;
+    else this.remember(messageId, { sessionId, generationId: '', nextSeq: 0, chunks: [], whole: true });
+  }
+
   chunk(event: ChatChunkEvent, generationId: string): ChunkVerdict {
+    const verdict = this.track(event, generationId);
+    if (verdict !== 'duplicate') {
+      const state = this.messages.get(event.messageId)!;
+      (state.liveAt ??= new Map()).set(event.seq, ++this.clock);
+    }
+    return verdict;
+  }
+
+  private track(event: ChatChunkEvent, generationId: string): ChunkVerdict {
     const state = this.messages.get(event.messageId);
     if (!state) {
       this.remember(event.messageId, { sessionId: event.sessionId, generationId, nextSeq: event.seq + 1, chunks: [event] });
@@ -48,13 +92,13 @@ export class DeliveryTracker {
     if (state.done || state.retired?.has(generationId)) return 'duplicate';
     if (state.generationId === '') {
       // Only the sources or statuses so far: this is the first chunk of the answer.
-      Object.assign(state, { generationId, nextSeq: event.seq + 1, chunks: [event], status: undefined });
+      Object.assign(state, { generationId, nextSeq: event.seq + 1, chunks: [event], status: undefined, liveAt: undefined });
       return 'deliver';
     }
     if (generationId !== state.generationId) {
       // Old generations' leftovers are dropped; a new one starting over restarts the answer.
       if (event.seq !== 0) return 'duplicate';
-      Object.assign(state, { generationId, nextSeq: 1, chunks: [event] });
+      Object.assign(state, { generationId, nextSeq: 1, chunks: [event], liveAt: undefined });
       return 'restart';
     }
     if (event.seq < state.nextSeq) return 'duplicate';
@@ -80,7 +124,7 @@ export class DeliveryTracker {
       // answer starts again now, not only at this attempt's first chunk; the client hears where it is meanwhile.
       if (attempt === undefined || attempt === state.generationId) return 'stale';
       (state.retired ??= new Set()).add(state.generationId);
-      Object.assign(state, { generationId: '', nextSeq: 0, chunks: [], status: event, statusAttempt: attempt });
+      Object.assign(state, { generationId: '', nextSeq: 0, chunks: [], status: event, statusAttempt: attempt, liveAt: undefined });
       return 'answer-restarted';
     }
     state.status = event;
@@ -113,18 +157,76 @@ export class DeliveryTracker {
     return true;
   }
 
+  /** True the first time an answer fails (chat:error instead of chat:done); a repeated one, or one after done, is not. */
+  error(event: ChatErrorEvent & { messageId: string }): boolean {
+    const state = this.messages.get(event.messageId);
+    if (state?.done || state?.error) return false;
+    if (state) state.error = event;
+    else this.remember(event.messageId, { sessionId: event.sessionId, generationId: '', nextSeq: 0, chunks: [], error: event });
+    return true;
+  }
+
   /**
-   * The sources, the chunks from `fromSeq` on and the done event if the answer is complete, or its latest status if
-   * it has not begun; undefined if unknown here.
+   * The sources, the chunks from `fromSeq` on and the done (or error) event if the answer has ended, or its latest
+   * status if it has not begun; undefined if unknown here. `liveSince` (a now() taken when the client asked): chunks
+   * delivered live after it are left out, since the asking socket, already in the session's room, got them live.
    */
-  replay(
-    messageId: string,
-    fromSeq: number,
-  ): { sessionId: string; sources?: ChatSourcesEvent; chunks: ChatChunkEvent[]; done?: ChatDoneEvent; status?: ChatStatusEvent } | undefined {
+  replay(messageId: string, fromSeq: number, liveSince = Infinity): AnswerReplay | undefined {
     const state = this.messages.get(messageId);
     if (!state) return undefined;
-    const chunks = state.chunks.filter((c) => c.seq >= fromSeq);
-    return { sessionId: state.sessionId, ...(state.sources ? { sources: state.sources } : {}), chunks, done: state.done, status: state.status };
+    const chunks = state.chunks.filter((c) => c.seq >= fromSeq && !((state.liveAt?.get(c.seq) ?? -1) > liveSince));
+    return {
+      sessionId: state.sessionId,
+      ...(state.sources ? { sources: state.sources } : {}),
+      chunks,
+      ...(state.done ? { done: state.done } : {}),
+      ...(state.error ? { error: state.error } : {}),
+      ...(state.status ? { status: state.status } : {}),
+      whole: state.whole === true,
+    };
+  }
+
+  /**
+   * Takes in what `rebuilt` holds of an answer (its records read back from the log, from its start up to a moment
+   * after this gateway started) and merges it with what this gateway saw live since it started, so the answer is
+   * whole here from now on. Both were built by these same rules from the same records in the same order, and they
+   * overlap (this gateway started before the read began), so: the later generation wins; within one generation the
+   * chunks are the union by seq; whatever ended the answer (done, error) is kept from either.
+   */
+  adopt(messageId: string, rebuilt: DeliveryTracker): void {
+    const read = rebuilt.messages.get(messageId);
+    if (!read) return;
+    const live = this.messages.get(messageId);
+    if (!live) {
+      this.remember(messageId, { ...read, chunks: [...read.chunks], retired: read.retired && new Set(read.retired), liveAt: undefined, whole: true });
+      return;
+    }
+    const retired = new Set([...(read.retired ?? []), ...(live.retired ?? [])]);
+    let base: MessageDelivery;
+    if (live.generationId === '' || live.generationId === read.generationId || retired.has(live.generationId)) {
+      // The same attempt (or none yet live, or a live leftover of an attempt the log shows was replaced).
+      const bySeq = new Map(read.chunks.map((c) => [c.seq, c]));
+      if (live.generationId === read.generationId) for (const c of live.chunks) if (!bySeq.has(c.seq)) bySeq.set(c.seq, c);
+      const chunks = [...bySeq.values()].sort((a, b) => a.seq - b.seq);
+      base = { ...read, chunks, nextSeq: chunks.length ? chunks[chunks.length - 1].seq + 1 : read.nextSeq, liveAt: live.generationId === read.generationId ? live.liveAt : undefined };
+      if (read.generationId === '' && live.status) base.status = live.status;
+    } else {
+      // An attempt that started after the read's end: seen live from its seq 0, so the live state is the answer.
+      if (read.generationId !== '') retired.add(read.generationId);
+      base = { ...live, chunks: [...live.chunks], sources: live.sources ?? read.sources };
+    }
+    const merged: MessageDelivery = {
+      ...base,
+      sessionId: live.sessionId,
+      sources: base.sources ?? live.sources ?? read.sources,
+      done: live.done ?? read.done,
+      error: live.error ?? read.error,
+      retired: retired.size ? retired : undefined,
+      whole: true,
+    };
+    // A status is only of use before the first chunk.
+    if (merged.chunks.length > 0) merged.status = undefined;
+    this.messages.set(messageId, merged);
   }
 
   private remember(messageId: string, state: MessageDelivery): void {

@@ -183,6 +183,26 @@ describe('ChatSession', () => {
     expect(view(session).connection).toBe('connected');
   });
 
+  it('shows the answer from the history when the gateway cannot read it back any more (RESUME_UNAVAILABLE)', async () => {
+    const { session } = await openSession();
+    socket.ackWith = (event) =>
+      event === 'chat:send' ? { ok: true, messageId: 'm1' } : event === 'chat:resume' ? { ok: false, error: { code: 'RESUME_UNAVAILABLE', message: 'gone' } } : undefined;
+    session.send('hello');
+    await tick();
+    socket.serverEmit('chat:chunk', { sessionId: 's1', messageId: 'm1', seq: 0, delta: 'a' });
+    socket.drop();
+    await tick();
+    messages.mockResolvedValue([
+      { messageId: 'm1', role: 'user', text: 'hello', createdAt: '' },
+      { messageId: 'm1', role: 'assistant', text: 'all of it', createdAt: '', finishReason: 'stop' },
+    ]);
+    socket.connectNow();
+    await tick();
+    expect(socket.sent('chat:resume')).toHaveLength(1);
+    expect(lastAnswer(session)).toMatchObject({ state: 'done', text: 'all of it' });
+    expect(lastAnswer(session).error).toBeUndefined();
+  });
+
   it('sends again with the same clientMessageId when busy or when the acknowledgement is lost', async () => {
     const { session } = await openSession();
     const replies: unknown[] = [undefined, { ok: false, error: { code: 'BUSY', message: 'busy' } }, { ok: true, messageId: 'm1' }];

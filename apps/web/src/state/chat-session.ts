@@ -303,6 +303,8 @@ export class ChatSession {
     const messageId = exchange.messageId!;
     const fromSeq = this.streamOf(messageId).nextSeq;
     this.socket!.emit('chat:resume', { sessionId: this.chat.sessionId, messageId, fromSeq }, (res) => {
+      // The answer could not be read back (older than the server's log): the history has it if it finished.
+      if (!res.ok && res.error.code === 'RESUME_UNAVAILABLE') return void this.recoverFromHistory(exchange);
       if (!res.ok) return this.fail(exchange, res.error);
       if (res.state === 'unknown') void this.recoverFromHistory(exchange);
     });

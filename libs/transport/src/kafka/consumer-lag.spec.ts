@@ -20,7 +20,10 @@ describe('ConsumerLagReader', () => {
   it("reports each shared group's lag per topic and partition, all of a partition with nothing committed", async () => {
     const { admin } = fakeAdmin(
       { 'chat.prompts': [10, 5] },
-      { 'relay-llm-worker': { 'chat.prompts': [4, -1] }, 'relay-gateway-1a2b3c4d': { 'chat.prompts': [0, 0] }, 'someone-else': { 'chat.prompts': [0, 0] } },
+      { 'relay-llm-worker': { 'chat.prompts': [4, -1] }, 'relay-gateway-1a2b3c4d': { 'chat.prompts': [0, 0] },
+        // A resume's read back of chat.responses, alive for a moment and committing nothing: not a stage.
+        'relay-log-reader-0f8e2c1a-5b7d-4e3f-9a1b-2c3d4e5f6a7b': { 'chat.prompts': [-1, -1] },
+        'someone-else': { 'chat.prompts': [0, 0] } },
     );
     const samples = await new ConsumerLagReader(async () => admin, 'relay').read();
     expect(samples).toEqual([

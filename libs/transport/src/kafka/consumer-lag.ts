@@ -1,4 +1,5 @@
 import type { Admin } from 'kafkajs';
+import { LOG_READER_GROUP_INFIX } from './kafka-keyed-log-reader';
 
 export type LagSample = [{ group: string; topic: string; partition: string }, number];
 
@@ -32,7 +33,9 @@ export class ConsumerLagReader {
   private async fetch(): Promise<LagSample[]> {
     const admin = await this.admin();
     const { groups } = await admin.listGroups();
-    const ours = groups.map((g) => g.groupId).filter((id) => id.startsWith(`${this.groupPrefix}-`) && !PER_PROCESS_GROUP.test(id));
+    // The log reader's groups live for one read and commit nothing: not stages, no lag to report.
+    const reader = `${this.groupPrefix}-${LOG_READER_GROUP_INFIX}-`;
+    const ours = groups.map((g) => g.groupId).filter((id) => id.startsWith(`${this.groupPrefix}-`) && !PER_PROCESS_GROUP.test(id) && !id.startsWith(reader));
     const ends = new Map<string, Map<number, bigint>>();
     const samples: LagSample[] = [];
     for (const group of ours) {

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { RelayMetrics } from '@relay/observability';
 import { CustomTransportStrategy, Server } from '@nestjs/microservices';
-import { Admin, Consumer, EachMessagePayload, IHeaders, Kafka, Partitioners, Producer } from 'kafkajs';
+import { Admin, Consumer, EachMessagePayload, Kafka, Partitioners, Producer } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import { ConcurrencyLimit } from '../delivery/concurrency-limit';
 import { nestHandlerTarget, StageExtras } from '../delivery/nest-handler-target';
@@ -11,6 +11,7 @@ import { RetryPolicy } from '../delivery/retry-policy';
 import { concurrencyOf, StageConcurrency } from '../delivery/stage-concurrency';
 import { ConsumerLagReader } from './consumer-lag';
 import { createKafka } from './kafka-client-factory';
+import { headersOf } from './kafka-headers';
 import { ensureTopics } from './kafka-topics';
 import type { KafkaConfig } from './kafka.config';
 
@@ -306,12 +307,6 @@ export class KafkaServer extends Server implements CustomTransportStrategy {
       BigInt(message.offset),
     );
   }
-}
-
-function headersOf(headers: IHeaders | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(headers ?? {})) if (v !== undefined) out[k] = Array.isArray(v) ? String(v[0]) : v.toString();
-  return out;
 }
 
 /** Retries a start-up step (a connect, a first request to new topics): a broker slow to answer must not stop the process. */
