@@ -34,8 +34,8 @@ function pipeline(options: { failSecond?: boolean } = {}) {
   const first: DeliveryTarget = {
     stage: 'first',
     handle: async (message) => {
-      const query = message as Delivered<{ userId: string; clientMessageId: string; text: string; history: []; scope: { collectionIds: [] } }>;
-      await publisher.publish(TOPICS.preprocessed, forwardEnvelope(query, 'first', { userId: 'u', text: query.payload.text, history: [], moderation: { action: 'none' }, scope: { collectionIds: [] } }));
+      const query = message as Delivered<{ userId: string; clientMessageId: string; text: string; history: []; scope: { collectionIds: [], excludedDocumentIds: [] } }>;
+      await publisher.publish(TOPICS.preprocessed, forwardEnvelope(query, 'first', { userId: 'u', text: query.payload.text, history: [], moderation: { action: 'none' }, scope: { collectionIds: [], excludedDocumentIds: [] } }));
     },
   };
   const second: DeliveryTarget = {
@@ -55,7 +55,7 @@ function pipeline(options: { failSecond?: boolean } = {}) {
 }
 
 const query = () =>
-  createEnvelope({ sessionId: 's1', correlationId: 'corr-1', payload: { userId: 'u', clientMessageId: 'c1', text: 'hello', history: [], scope: { collectionIds: [] } } });
+  createEnvelope({ sessionId: 's1', correlationId: 'corr-1', payload: { userId: 'u', clientMessageId: 'c1', text: 'hello', history: [], scope: { collectionIds: [], excludedDocumentIds: [] } } });
 
 const byName = (spans: ReadableSpan[], name: string) => {
   const span = spans.find((s) => s.name === name);
