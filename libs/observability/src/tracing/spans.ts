@@ -10,7 +10,7 @@ export const SPAN_ATTRIBUTES = {
   messageId: 'relay.message_id',
   sessionId: 'relay.session_id',
   documentId: 'relay.document_id',
-  /** ok, error, dead_lettered, expired, refused, cancelled. */
+  /** ok, error, dead_lettered, expired, cancelled. */
   outcome: 'relay.outcome',
   errorCode: 'relay.error_code',
   attempts: 'relay.attempts',
@@ -26,7 +26,7 @@ export const SPAN_ATTRIBUTES = {
   generatedTokens: 'gen_ai.usage.output_tokens',
 } as const;
 
-export type SpanOutcome = 'ok' | 'error' | 'dead_lettered' | 'expired' | 'refused' | 'cancelled';
+export type SpanOutcome = 'ok' | 'error' | 'dead_lettered' | 'expired' | 'cancelled';
 
 let enabled = false;
 

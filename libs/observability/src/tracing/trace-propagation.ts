@@ -9,8 +9,8 @@ const TRACEPARENT = 'traceparent';
  */
 export function activeTraceparent(): string | undefined {
   if (!tracingEnabled()) return undefined;
-  const span = trace.getActiveSpan();
-  if (!span || !span.spanContext().traceFlags) return undefined;
+  // A trace sampled out is propagated too (flags 00): the next stages follow that decision instead of sampling
+  // afresh, so a message's trace is whole or absent. The propagator writes nothing when no valid span is active.
   const carrier: Record<string, string> = {};
   propagation.inject(context.active(), carrier);
   return carrier[TRACEPARENT];

@@ -3,6 +3,7 @@ import { CORRELATION_HEADER, createEnvelope, Delivered, forwardEnvelope, TOPICS,
 import { SPAN_ATTRIBUTES, startTracing, TracingHandle, withSpan } from '@relay/observability';
 import { InProcessBroker } from '../in-process/in-process-broker';
 import { InProcessClient } from '../in-process/in-process.client';
+import { recordHeadersOf } from '../kafka/kafka.server';
 import { ClientProxyTopicPublisher } from '../topic-publisher';
 import type { TransportRecord } from '../transport-record';
 import { DeliveryTarget, RecordDispatcher } from './record-dispatcher';
@@ -95,6 +96,16 @@ describe('traces across the transport', () => {
     const first = byName(exporter.getFinishedSpans(), 'first');
     expect(header).toBe(`00-${first.spanContext().traceId}-${first.spanContext().spanId}-01`);
     expect(record.headers[CORRELATION_HEADER]).toBe('corr-1');
+  });
+
+  it('continues from the Kafka record header, as kafkajs delivers it (Buffers), when the envelope has none', async () => {
+    const { broker, finished } = pipeline();
+    const headers = recordHeadersOf({ [CORRELATION_HEADER]: Buffer.from('corr-1'), [TRACEPARENT_HEADER]: Buffer.from('00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01') });
+    await broker.publish({ topic: TOPICS.queries, key: 's1', value: JSON.stringify(query()), headers }, 'wait');
+    await finished;
+    const first = byName(exporter.getFinishedSpans(), 'first');
+    expect(first.spanContext().traceId).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
+    expect(parentOf(first)).toBe('00f067aa0ba902b7');
   });
 
   it('continues from the envelope when a record lost its header (e.g. re-published by a tool that copies values only)', async () => {

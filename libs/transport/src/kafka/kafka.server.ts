@@ -302,13 +302,14 @@ export class KafkaServer extends Server implements CustomTransportStrategy {
       this.work.set(name, w);
     }
     w.worker.push(
-      { topic, key: message.key?.toString() ?? '', value: message.value?.toString() ?? '', headers: headersOf(message.headers) },
+      { topic, key: message.key?.toString() ?? '', value: message.value?.toString() ?? '', headers: recordHeadersOf(message.headers) },
       BigInt(message.offset),
     );
   }
 }
 
-function headersOf(headers: IHeaders | undefined): Record<string, string> {
+/** A Kafka record's headers (Buffers, as kafkajs hands them over) as the strings a TransportRecord carries. */
+export function recordHeadersOf(headers: IHeaders | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(headers ?? {})) if (v !== undefined) out[k] = Array.isArray(v) ? String(v[0]) : v.toString();
   return out;
