@@ -144,6 +144,34 @@ describe('traces across the transport', () => {
   });
 });
 
+describe('outcomes a stage reports by its answer', () => {
+  it.each([
+    ['EXPIRED', 'expired'],
+    ['PROFANITY', 'error'],
+  ] as const)('marks the span of a stage that answers %s on chat.responses as %s, with the code', async (code, outcome) => {
+    const broker = new InProcessBroker({ partitions: 1, capacity: 10, concurrency: 1 });
+    const publisher = new ClientProxyTopicPublisher(new InProcessClient(broker));
+    const dispatcher = new RecordDispatcher({ maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 }, async () => undefined, silent);
+    let done!: () => void;
+    const finished = new Promise<void>((resolve) => (done = resolve));
+    const stage: DeliveryTarget = {
+      stage: 'answering',
+      handle: async (message) => {
+        const received = message as Delivered<unknown>;
+        await publisher.publish(TOPICS.responses, { ...forwardEnvelope(received, 'answering', { type: 'error' as const, code, message: 'no' }), timings: [] });
+      },
+    };
+    broker.subscribe(TOPICS.queries, 'g', async (r) => {
+      await dispatcher.dispatch(r, stage);
+      done();
+    });
+    await publisher.publish(TOPICS.queries, query());
+    await finished;
+    const span = byName(exporter.getFinishedSpans(), 'answering');
+    expect(span.attributes).toMatchObject({ [SPAN_ATTRIBUTES.outcome]: outcome, [SPAN_ATTRIBUTES.errorCode]: code });
+  });
+});
+
 function resourceName(span: ReadableSpan): unknown {
   return span.resource.attributes['service.name'];
 }
