@@ -15,13 +15,15 @@ import { percentile, round, summary } from './stats';
 import { measurePipelineThroughput } from './pipeline-throughput';
 import { type ChatRun, chatOnce, GROUNDED_QUESTIONS, measureConcurrentChats, SHORT_PROMPTS } from './concurrent-chats';
 import { measureMetricsOverhead } from './metrics-overhead';
+import { measureTracingOverhead } from './tracing-overhead';
 import { measureTransportOverhead } from './transport-overhead';
 
 // npm run bench:pipeline [-- --transport kafka --levels 1,16,64 --kafka-levels 1,16 --max-tokens 48 --hops 5000
 //                          --queries 320 --skip-chat --concurrency 1,4,16 --only-concurrency --only-metrics-overhead
 //                          --metrics-rounds 3]
 // --only-concurrency runs only the "many chats at once" phase (concurrent-chats.ts); --only-metrics-overhead only the
-// metrics on/off comparison (metrics-overhead.ts).
+// metrics on/off comparison (metrics-overhead.ts); --only-tracing-overhead only the tracing off/on comparison
+// (tracing-overhead.ts; --tracing-rounds N, default 2).
 // --transport kafka runs everything on the in-process transport and, beside it, on a real Kafka broker: the
 // project's own (scripts/kafka.mjs, on port 19092 with its own data, cleaned afterwards), or KAFKA_BROKERS if set.
 const arg = (name: string, fallback: string) => {
@@ -40,6 +42,8 @@ const CONCURRENCY = arg('concurrency', '1,4,16').split(',').map(Number);
 const ONLY_CONCURRENCY = process.argv.includes('--only-concurrency');
 const ONLY_METRICS_OVERHEAD = process.argv.includes('--only-metrics-overhead');
 const METRICS_ROUNDS = Number(arg('metrics-rounds', '3'));
+const ONLY_TRACING_OVERHEAD = process.argv.includes('--only-tracing-overhead');
+const TRACING_ROUNDS = Number(arg('tracing-rounds', '2'));
 // The in-process transport handles one record per partition at a time: the concurrency phase uses enough partitions
 // (and sessions on distinct ones) that the chats wait for the model, not for each other in the transport.
 const CONCURRENCY_PARTITIONS = '64';
@@ -101,6 +105,11 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(result));
     process.exit(0);
   }
+  if (ONLY_TRACING_OVERHEAD) {
+    result.tracingOverhead = await tracingOverheadPhase(quiet, config);
+    console.log(JSON.stringify(result));
+    process.exit(0);
+  }
   try {
     // 1. Each transport alone: one hop, publish → handler start, before any model loads.
     const hops: Record<string, { p50: number; p99: number; pipelinedPerSec: number }> = {};
@@ -136,6 +145,8 @@ async function main(): Promise<void> {
 
     // 2b. What the Prometheus metrics cost: the hop and the pipeline again, metrics on and off, alternating.
     result.metricsOverhead = await metricsOverheadPhase(quiet, config);
+    // 2c. What OpenTelemetry tracing costs: the dispatcher and the pipeline, tracing off and on (exporting), alternating.
+    result.tracingOverhead = await tracingOverheadPhase(quiet, config);
 
     if (!SKIP_CHAT) {
       // 3. Whole chats through the socket: the embedded default, its prompts captured for the direct baseline.
@@ -172,6 +183,18 @@ async function metricsOverheadPhase(quiet: CommonConfig, config: ReturnType<type
   const d = r.dispatch;
   log(`dispatcher alone, CPU µs per record (median of 30 alternating rounds): off ${d.offUs} | on ${d.onUs} → metrics add ${d.addedUs} µs a record`);
   log(`× ${d.stagesPerQuery} stages a query ÷ pipeline CPU per query = ${round(d.shareOfPipelineCpu * 100, 3)} % of the pipeline's CPU`);
+  return r;
+}
+
+async function tracingOverheadPhase(quiet: CommonConfig, config: ReturnType<typeof loadRelayConfig>) {
+  const r = await measureTracingOverhead(quiet, config, { rounds: TRACING_ROUNDS, queries: QUERIES, sessions: PIPELINE_SESSIONS, questions: QUESTIONS });
+  const show = (xs: number[]) => xs.map((x) => round(x)).join(', ');
+  const d = r.dispatch;
+  log(`\n## Tracing overhead, in-process, exporting over OTLP/HTTP (off: no OTEL_EXPORTER_OTLP_ENDPOINT; on: every record traced)`);
+  log(`dispatcher alone, CPU µs per record (median of 30 alternating rounds, export included): off ${d.offUs} | on ${d.onUs} → tracing adds ${d.addedUs} µs a record`);
+  log(`× ${d.stagesPerQuery} stages a query ÷ pipeline CPU per query = ${round(d.shareOfPipelineCpu * 100, 3)} % of the pipeline's CPU`);
+  log(`pipeline queries/s (${r.rounds} rounds): off ${show(r.queriesPerSec.off)} | on ${show(r.queriesPerSec.on)} → ratio ${r.ratios.queriesPerSec}`);
+  log(`pipeline CPU ms/query:    off ${show(r.cpuMsPerQuery.off)} | on ${show(r.cpuMsPerQuery.on)} → ratio ${r.ratios.cpuMsPerQuery}; ${r.spansExported} spans exported`);
   return r;
 }
 

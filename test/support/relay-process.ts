@@ -68,6 +68,11 @@ export class RelayProcess {
     this.child?.kill('SIGKILL');
   }
 
+  /** The process id while it runs (a trace's spans name the process they came from by it). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   /** How the process ended: its exit code, or the signal that ended it; undefined while it runs. */
   get exit(): number | string | undefined {
     return this.child?.exitCode ?? this.child?.signalCode ?? undefined;

@@ -16,7 +16,7 @@ async function bootstrap(): Promise<void> {
     kafka: parseEnv(kafkaConfigSchema, env),
   }));
   const transport = createTransport(config.common, config.kafka, 'gateway');
-  await startApp({ name: 'gateway', module: GatewayAppModule.forRoot(config, transport), transport, port: config.gateway.PORT, host: config.gateway.HOST });
+  await startApp({ name: 'gateway', module: GatewayAppModule.forRoot(config, transport), transport, port: config.gateway.PORT, host: config.gateway.HOST, tracing: config.common });
 }
 
 void bootstrap();

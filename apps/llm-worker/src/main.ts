@@ -20,7 +20,7 @@ async function bootstrap(): Promise<void> {
   // under TRANSPORT_CONCURRENCY's default), whatever partitions it holds; more wait in its queue.
   const generation = { 'llm-worker': Math.max(config.common.TRANSPORT_CONCURRENCY, config.llm.LLM_PARALLEL ?? 1) };
   const transport = createTransport(config.common, config.kafka, 'llm-worker', generation);
-  await startApp({ name: 'llm-worker', module: LlmWorkerAppModule.forRoot(config, transport), transport, port: config.http.PORT, host: config.http.HOST });
+  await startApp({ name: 'llm-worker', module: LlmWorkerAppModule.forRoot(config, transport), transport, port: config.http.PORT, host: config.http.HOST, tracing: config.common });
 }
 
 void bootstrap();

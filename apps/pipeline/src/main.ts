@@ -21,7 +21,7 @@ async function bootstrap(): Promise<void> {
     vectorStore: parseEnv(vectorStoreConfigSchema, env),
   }));
   const transport = createTransport(config.common, config.kafka, 'pipeline');
-  await startApp({ name: 'pipeline', module: PipelineAppModule.forRoot(config, transport), transport, port: config.http.PORT, host: config.http.HOST });
+  await startApp({ name: 'pipeline', module: PipelineAppModule.forRoot(config, transport), transport, port: config.http.PORT, host: config.http.HOST, tracing: config.common });
 }
 
 void bootstrap();

@@ -12,7 +12,7 @@ async function bootstrap(): Promise<void> {
   // under TRANSPORT_CONCURRENCY's default), whatever partitions it holds; more wait in its queue.
   const generation = { 'llm-worker': Math.max(config.common.TRANSPORT_CONCURRENCY, config.llm.LLM_PARALLEL ?? 1) };
   const transport = createTransport(config.common, config.kafka, 'relay', generation);
-  await startApp({ name: 'relay', module: RelayModule.forRoot(config, transport), transport, port: config.gateway.PORT, host: config.gateway.HOST });
+  await startApp({ name: 'relay', module: RelayModule.forRoot(config, transport), transport, port: config.gateway.PORT, host: config.gateway.HOST, tracing: config.common });
 }
 
 void bootstrap();

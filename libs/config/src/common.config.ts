@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { enumVar, intVar, stringVar } from './env-vars';
+import { enumVar, intVar, numberVar, optionalStringVar, optionalUrlVar, stringVar } from './env-vars';
 
 /** Variables every app reads: where state lives, logging, and the transport. */
 export const commonConfigSchema = z.object({
@@ -13,6 +13,12 @@ export const commonConfigSchema = z.object({
   TRANSPORT_CONCURRENCY: intVar(64, 1, 10_000),
   TRANSPORT_MAX_ATTEMPTS: intVar(3, 1, 100),
   TRANSPORT_RETRY_BASE_MS: intVar(100, 0, 60_000),
+  /** OTLP/HTTP base URL traces are exported to (`/v1/traces` is appended); empty: no tracing at all. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrlVar(),
+  /** The service name spans carry; empty: `relay-<app>` (relay-gateway, relay-pipeline, relay-llm-worker, relay). */
+  OTEL_SERVICE_NAME: optionalStringVar(),
+  /** Share of new traces kept (0–1); a trace started elsewhere follows its parent's decision. */
+  OTEL_TRACES_SAMPLER_ARG: numberVar(1, 0, 1),
 });
 export type CommonConfig = z.infer<typeof commonConfigSchema>;
 

@@ -34,6 +34,9 @@ export const optionalStringVar = () => z.string().default('');
 /** An http(s) URL, e.g. an API base such as http://127.0.0.1:8080/v1. */
 export const urlVar = (fallback: string) => z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).default(fallback);
 
+/** An http(s) URL that may be left empty: the empty string means "not set". */
+export const optionalUrlVar = () => z.union([z.literal(''), z.url({ protocol: /^https?$/, message: 'must be an http(s) URL or empty' })]).default('');
+
 /** An integer that may be left empty: undefined then, and the reader of the config decides what that implies. */
 export const optionalIntVar = (min: number, max: number) =>
   z.coerce

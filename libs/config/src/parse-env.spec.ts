@@ -33,6 +33,20 @@ describe('parseEnv', () => {
       TRANSPORT_CONCURRENCY: 64,
       TRANSPORT_MAX_ATTEMPTS: 3,
       TRANSPORT_RETRY_BASE_MS: 100,
+      OTEL_EXPORTER_OTLP_ENDPOINT: '',
+      OTEL_SERVICE_NAME: '',
+      OTEL_TRACES_SAMPLER_ARG: 1,
+    });
+  });
+
+  it('takes an OTLP endpoint URL and refuses anything else, naming the variable', () => {
+    expect(parseEnv(commonConfigSchema, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://jaeger:4318' }).OTEL_EXPORTER_OTLP_ENDPOINT).toBe('http://jaeger:4318');
+    const err = configError(() => parseEnv(commonConfigSchema, { OTEL_EXPORTER_OTLP_ENDPOINT: 'jaeger:4318' }));
+    expect(err.problems[0].variable).toBe('OTEL_EXPORTER_OTLP_ENDPOINT');
+    expect(err.problems[0].reason).toContain('must be an http(s) URL');
+    expect(configError(() => parseEnv(commonConfigSchema, { OTEL_TRACES_SAMPLER_ARG: '1.5' })).problems[0]).toEqual({
+      variable: 'OTEL_TRACES_SAMPLER_ARG',
+      reason: 'must be a number between 0 and 1 (got "1.5")',
     });
   });
 

@@ -20,3 +20,30 @@ describe('the envelope deadline', () => {
     expect(envelopeSchema(z.object({ n: z.number() })).safeParse({ ...none, deadline: 'soon' }).success).toBe(false);
   });
 });
+
+describe('the envelope traceparent', () => {
+  const schema = envelopeSchema(z.object({ n: z.number() }));
+  const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+  const delivered: Delivered<{ n: number }> = { ...createEnvelope({ sessionId: 's1', payload: { n: 1 } }), traceparent, sentAt: 1, receivedAt: 2 };
+
+  it('is kept by every hop and by the schema, so a trace survives a process that does not trace', () => {
+    expect(forwardEnvelope(delivered, 'stage', { n: 2 }).traceparent).toBe(traceparent);
+    expect(replyEnvelope(delivered, { n: 3 }).traceparent).toBe(traceparent);
+    expect(schema.parse(JSON.parse(JSON.stringify(delivered))).traceparent).toBe(traceparent);
+  });
+
+  it('is optional: records of an older Relay, without one, still parse', () => {
+    const { traceparent: _t, ...old } = delivered;
+    const parsed = schema.safeParse(JSON.parse(JSON.stringify(old)));
+    expect(parsed.success).toBe(true);
+    expect(parsed.data?.traceparent).toBeUndefined();
+  });
+
+  it('reads a malformed one as absent instead of failing the record: tracing never costs a message', () => {
+    for (const bad of ['garbage', 42, '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331', 'x'.repeat(10_000)]) {
+      const parsed = schema.safeParse({ ...JSON.parse(JSON.stringify(delivered)), traceparent: bad });
+      expect(parsed.success).toBe(true);
+      expect(parsed.data?.traceparent).toBeUndefined();
+    }
+  });
+});

@@ -21,6 +21,14 @@ export type SchemaVersion = (typeof READABLE_SCHEMA_VERSIONS)[number];
 /** Wall-clock milliseconds with sub-millisecond precision, comparable across processes on one host. */
 export const nowMs = (): number => performance.timeOrigin + performance.now();
 
+/**
+ * The W3C trace context of the span that published a record (`00-<trace id>-<parent span id>-<flags>`), so a trace
+ * continues in the process that handles it. It travels in the envelope and as the `traceparent` record header
+ * (TRACEPARENT_HEADER). Tracing never costs a message: a malformed value reads as absent instead of failing the record.
+ */
+export const TRACEPARENT_PATTERN = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
+export const traceparentSchema = z.string().regex(TRACEPARENT_PATTERN).optional().catch(undefined);
+
 export const stageTimingSchema = z.object({
   stage: z.string(),
   /** Time the record waited between publish and the stage starting it: the transport's cost for this hop. */
@@ -48,6 +56,8 @@ export const envelopeSchema = <P extends z.ZodType>(payload: P) =>
      * records of an older Relay and on records with no client waiting (documents), which never expire.
      */
     deadline: z.number().positive().optional(),
+    /** The trace this message belongs to (see traceparentSchema); absent on records of an older Relay or with tracing off. */
+    traceparent: traceparentSchema,
     payload,
   });
 
@@ -60,6 +70,7 @@ export interface Envelope<P> {
   sentAt: number;
   timings: StageTiming[];
   deadline?: number;
+  traceparent?: string;
   payload: P;
 }
 
@@ -89,7 +100,7 @@ export function stageTiming(received: Delivered<unknown>, stage: string): StageT
   };
 }
 
-/** The next hop's envelope: same ids and deadline, the new payload, this stage's timing appended. */
+/** The next hop's envelope: same ids, deadline and trace, the new payload, this stage's timing appended. */
 export function forwardEnvelope<P>(received: Delivered<unknown>, stage: string, payload: P): Envelope<P> {
   return {
     schemaVersion: SCHEMA_VERSION,
@@ -100,6 +111,8 @@ export function forwardEnvelope<P>(received: Delivered<unknown>, stage: string, 
     sentAt: 0,
     timings: [...received.timings, stageTiming(received, stage)],
     ...(received.deadline !== undefined && { deadline: received.deadline }),
+    // Kept so a trace still continues through a process that does not trace; a tracing publisher stamps its own span.
+    ...(received.traceparent !== undefined && { traceparent: received.traceparent }),
     payload,
   };
 }
@@ -109,8 +122,19 @@ export function forwardEnvelope<P>(received: Delivered<unknown>, stage: string, 
  * timings, and this process's schema version (the payload is this process's, whatever version the record it answers had).
  */
 export function replyEnvelope<P>(received: Envelope<unknown>, payload: P): Envelope<P> {
-  const { messageId, correlationId, sessionId, createdAt, deadline } = received;
-  return { schemaVersion: SCHEMA_VERSION, messageId, correlationId, sessionId, createdAt, sentAt: 0, timings: [], ...(deadline !== undefined && { deadline }), payload };
+  const { messageId, correlationId, sessionId, createdAt, deadline, traceparent } = received;
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    messageId,
+    correlationId,
+    sessionId,
+    createdAt,
+    sentAt: 0,
+    timings: [],
+    ...(deadline !== undefined && { deadline }),
+    ...(traceparent !== undefined && { traceparent }),
+    payload,
+  };
 }
 
 /** True when the record's deadline has passed: nobody waits for its answer any more. A record without one never expires. */

@@ -11,3 +11,4 @@ export * from './metrics/metric-labels';
 export * from './metrics/metrics-registry';
 export * from './metrics/relay-metrics';
 export * from './metrics/metrics.module';
+export * from './tracing';

@@ -6,6 +6,7 @@ import type { Options } from 'pino-http';
 import { CorrelationContext } from './correlation-context';
 import { correlationIdFrom } from './correlation-id';
 import { redactLogObject } from './log-redaction';
+import { activeTraceIds } from './tracing/trace-propagation';
 
 export interface RelayLoggerOptions {
   level: string;
@@ -15,7 +16,8 @@ export interface RelayLoggerOptions {
 }
 
 /**
- * JSON logs through nestjs-pino. Every line carries the correlation fields of the message in flight; HTTP requests
+ * JSON logs through nestjs-pino. Every line carries the correlation fields of the message in flight (and, when
+ * tracing is on, its traceId and spanId); HTTP requests
  * get theirs from an incoming `x-correlation-id` header when it is a UUID, else a new one. Secrets and message text
  * are redacted at any depth (log-redaction.ts); a request is logged by its method, path and id, not its headers.
  */
@@ -24,7 +26,8 @@ export class RelayLoggerModule {
   static forRoot(options: RelayLoggerOptions): DynamicModule {
     const pinoOptions: Options = {
       level: options.level,
-      mixin: () => ({ ...CorrelationContext.current() }),
+      // The trace id beside the correlation id: a grep for one gives the other (docs/operations.md, "Traces").
+      mixin: () => ({ ...CorrelationContext.current(), ...activeTraceIds() }),
       formatters: { log: redactLogObject },
       genReqId: (req) => correlationIdFrom(req.headers['x-correlation-id']) ?? randomUUID(),
       customProps: (req) => ({ correlationId: req.id }),

@@ -1,6 +1,7 @@
 import { DynamicModule, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ConfigError } from '@relay/config';
+import { startTracing, TracingConfig } from '@relay/observability';
 import { RelayTransport, RpcErrorsPassthroughFilter } from '@relay/transport';
 import { Logger } from 'nestjs-pino';
 import { securityHeaders } from './security-headers';
@@ -16,6 +17,8 @@ export function loadConfigOrExit<T>(load: () => T): T {
   }
 }
 
+const TRACING_OFF: TracingConfig = { OTEL_EXPORTER_OTLP_ENDPOINT: '', OTEL_SERVICE_NAME: '', OTEL_TRACES_SAMPLER_ARG: 1 };
+
 /** Longest a graceful shutdown may take before the process exits anyway (Compose's stop_grace_period is 30 s). */
 const SHUTDOWN_DEADLINE_MS = 25_000;
 
@@ -23,7 +26,17 @@ const SHUTDOWN_DEADLINE_MS = 25_000;
  * Starts one Relay process: its HTTP server (API and/or health endpoints), its transport server (the message
  * handlers), and a graceful shutdown on SIGTERM/SIGINT.
  */
-export async function startApp(options: { name: string; module: DynamicModule; transport: RelayTransport; port: number; host: string }): Promise<INestApplication> {
+export async function startApp(options: {
+  name: string;
+  module: DynamicModule;
+  transport: RelayTransport;
+  port: number;
+  host: string;
+  /** The OTEL_* variables: traces are exported when OTEL_EXPORTER_OTLP_ENDPOINT is set (absent: no tracing). */
+  tracing?: TracingConfig;
+}): Promise<INestApplication> {
+  // Before the app exists, so the first message handled is already traced.
+  const tracing = startTracing(options.tracing ?? TRACING_OFF, options.name);
   // CPU, memory, event-loop lag and GC of this process beside the app's own metrics, on its GET /metrics.
   options.transport.metrics.registry.collectProcessMetrics();
   const app = await NestFactory.create(options.module, { bufferLogs: true });
@@ -40,7 +53,7 @@ export async function startApp(options: { name: string; module: DynamicModule; t
   const microservice = app.connectMicroservice({ strategy: options.transport.server }, { inheritAppConfig: true });
   await app.startAllMicroservices();
   await app.listen(options.port, options.host);
-  logger.log({ msg: `${options.name} listening`, url: `http://localhost:${options.port}`, transport: options.transport.kind });
+  logger.log({ msg: `${options.name} listening`, url: `http://localhost:${options.port}`, transport: options.transport.kind, tracing: tracing.enabled });
 
   // Not Nest's enableShutdownHooks: it runs onModuleDestroy (which frees the models) before it closes the transport,
   // so the messages in flight would fail. The transport goes first: it stops fetching, lets the handlers in flight
@@ -58,6 +71,8 @@ export async function startApp(options: { name: string; module: DynamicModule; t
     void (async () => {
       await microservice.close();
       await app.close();
+      // The spans of the last messages, still batched, go out before the process ends.
+      await tracing.shutdown();
       process.exit(process.exitCode ?? 0);
     })().catch((err: Error) => {
       logger.error({ msg: 'shutdown failed', err: err.message });

@@ -1,6 +1,7 @@
 import { Controller, Logger } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { ChatResponse, Delivered, nowMs, ResponseDone, SERVER_EVENTS, TOPICS } from '@relay/contracts';
+import { contextFromTraceparent, recordSpan, SPAN_ATTRIBUTES, SpanOutcome } from '@relay/observability';
 import { InteractionAudit } from '../audit/interaction-audit';
 import { CitationGuard } from '../access/citation-guard';
 import { SessionManager } from '../session/session-manager';
@@ -26,8 +27,9 @@ export class ChatResponsesHandler {
     private readonly citations: CitationGuard,
   ) {}
 
-  // Every gateway replica sees every answer and delivers it to the sockets it holds.
-  @EventPattern(TOPICS.responses, { stage: 'gateway', delivery: 'every-replica' })
+  // Every gateway replica sees every answer and delivers it to the sockets it holds. Not one span per record (an
+  // answer is many chunks, seen by every replica): the accepting gateway records one span per answer (traceDelivery).
+  @EventPattern(TOPICS.responses, { stage: 'gateway', delivery: 'every-replica', traced: false })
   async handle(@Payload() response: Delivered<ChatResponse>): Promise<void> {
     const { sessionId, messageId } = response;
     const body = response.payload;
@@ -78,6 +80,7 @@ export class ChatResponsesHandler {
         // Every gateway tells its own sockets; only the one that accepted the message audits it.
         const event = { sessionId, messageId, code: body.code, message: body.message };
         this.tracker.error(event);
+        this.traceDelivery(response, body.code === 'EXPIRED' ? 'expired' : 'error', { [SPAN_ATTRIBUTES.errorCode]: body.code });
         await this.sessions.finish(sessionId, messageId, { text: '', error: { code: body.code, message: body.message } });
         // An expired message is work shed, not a failure: audited as its own outcome.
         await this.interactions.ended(messageId, body.code === 'EXPIRED' ? { outcome: 'expired' } : { outcome: `error:${body.code}` });
@@ -95,6 +98,12 @@ export class ChatResponsesHandler {
     const event = doneEventOf(response, body, citations, inFlight);
     const { timings, attributions } = event;
     if (!this.tracker.done(event, body.generationId)) return;
+    this.traceDelivery(response, 'ok', {
+      [SPAN_ATTRIBUTES.chunksDelivered]: body.chunks,
+      [SPAN_ATTRIBUTES.model]: body.model,
+      [SPAN_ATTRIBUTES.generatedTokens]: body.usage.completionTokens,
+      [SPAN_ATTRIBUTES.finishReason]: body.finishReason,
+    });
     const details = { moderation: body.moderation, usage: body.usage, model: body.model, timings };
     await this.sessions.finish(sessionId, messageId, { text: body.text, finishReason: body.finishReason, citations, grounding: body.grounding, attributions, details });
     this.gateway.emitToSession(sessionId, SERVER_EVENTS.done, event);
@@ -109,5 +118,27 @@ export class ChatResponsesHandler {
     });
     if (!owned) return;
     this.logger.log({ msg: 'answered', finishReason: body.finishReason, completionTokens: body.usage.completionTokens, totalMs: Math.round(timings.totalMs) });
+  }
+
+  /**
+   * The last span of a message's trace, recorded by the gateway that accepted it: its delivery to the client, from
+   * the first chunk (or, with none, this record's arrival) to the done or error now being sent.
+   */
+  private traceDelivery(response: Delivered<ChatResponse>, outcome: SpanOutcome, attributes: Record<string, string | number>): void {
+    const inFlight = this.sessions.inFlightMessage(response.messageId);
+    if (!inFlight) return;
+    recordSpan('gateway deliver', {
+      parent: contextFromTraceparent(response.traceparent),
+      startTime: inFlight.firstChunkAt ?? response.receivedAt,
+      attributes: {
+        [SPAN_ATTRIBUTES.stage]: 'gateway',
+        [SPAN_ATTRIBUTES.topic]: TOPICS.responses,
+        [SPAN_ATTRIBUTES.correlationId]: response.correlationId,
+        [SPAN_ATTRIBUTES.messageId]: response.messageId,
+        [SPAN_ATTRIBUTES.sessionId]: response.sessionId,
+        ...attributes,
+        [SPAN_ATTRIBUTES.outcome]: outcome,
+      },
+    });
   }
 }

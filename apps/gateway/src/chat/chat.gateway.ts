@@ -23,7 +23,8 @@ import {
   SERVER_EVENTS,
   ServerToClientEvents,
 } from '@relay/contracts';
-import { CorrelationContext, RelayMetrics } from '@relay/observability';
+import { CorrelationContext, RelayMetrics, SPAN_ATTRIBUTES, withSpan } from '@relay/observability';
+import { SpanKind } from '@opentelemetry/api';
 import { randomUUID } from 'node:crypto';
 import type { Namespace, Socket } from 'socket.io';
 import { SessionManager } from '../session/session-manager';
@@ -158,11 +159,18 @@ export class ChatGateway implements OnGatewayInit<ChatNamespace>, OnGatewayConne
   @SubscribeMessage(CLIENT_EVENTS.send)
   async send(@ConnectedSocket() socket: ChatSocket, @MessageBody() body: unknown, @AckParam() ack: AckFn<{ messageId: string }>): Promise<void> {
     const response = await this.answer(socket, ack, async (correlationId, principal) => {
-      const payload = parsePayload(chatSendSchema, body);
-      await this.authorize(socket, principal, payload.sessionId);
-      // Per session, not per socket: a session's sockets share one allowance.
-      this.limits.chatSend(payload.sessionId);
-      return this.sessions.send(payload.sessionId, payload.clientMessageId, payload.text, correlationId, principal, { collectionIds: payload.collectionIds });
+      // The root of the message's trace: every stage's span, in every process, descends from this one.
+      const attributes = { [SPAN_ATTRIBUTES.correlationId]: correlationId, [SPAN_ATTRIBUTES.stage]: 'gateway' };
+      return withSpan(CLIENT_EVENTS.send, { attributes, kind: SpanKind.SERVER }, async (span) => {
+        const payload = parsePayload(chatSendSchema, body);
+        span?.setAttribute(SPAN_ATTRIBUTES.sessionId, payload.sessionId);
+        await this.authorize(socket, principal, payload.sessionId);
+        // Per session, not per socket: a session's sockets share one allowance.
+        this.limits.chatSend(payload.sessionId);
+        const accepted = await this.sessions.send(payload.sessionId, payload.clientMessageId, payload.text, correlationId, principal, { collectionIds: payload.collectionIds });
+        span?.setAttribute(SPAN_ATTRIBUTES.messageId, accepted.messageId);
+        return accepted;
+      });
     }, CLIENT_EVENTS.send);
     // The ack has gone out: the message's chunks, held back until now, may flow.
     if (response.ok) this.sessions.acknowledged(response.messageId);

@@ -11,8 +11,9 @@ import { DocumentUploadInterceptor, RequestWithDocument } from './document-uploa
 import { DocumentsService, IngestOutcome } from './documents.service';
 import { DocumentsWriteGuard } from './documents-write.guard';
 import { GATEWAY_CONFIG, GatewayConfig } from '../gateway.config';
-import { correlationIdFrom } from '@relay/observability';
+import { correlationIdFrom, SPAN_ATTRIBUTES, withSpan } from '@relay/observability';
 import { ParseQueue } from './parse-queue';
+import { SpanKind } from '@opentelemetry/api';
 import { parseDocument } from './parsers/document-parser';
 
 const textDocumentSchema = z
@@ -57,7 +58,12 @@ export class DocumentsController {
   @UseInterceptors(DocumentUploadInterceptor)
   async upload(@Req() req: RequestWithDocument, @Body() body: unknown, @Res({ passthrough: true }) res: Response, @Headers('x-correlation-id') correlationId?: string): Promise<IngestOutcome> {
     const asker = askerOf(req);
-    const outcome = req.is('multipart/form-data') ? await this.fromFile(req, body, asker) : await this.fromJson(body, asker, correlationId);
+    // The root of the document's ingestion trace: parse here, then chunk, embed and index in the pipeline.
+    const outcome = await withSpan('document upload', { kind: SpanKind.SERVER, attributes: { [SPAN_ATTRIBUTES.stage]: 'gateway' } }, async (span) => {
+      const result = req.is('multipart/form-data') ? await this.fromFile(req, body, asker) : await this.fromJson(body, asker, correlationId);
+      span?.setAttributes({ [SPAN_ATTRIBUTES.documentId]: result.document.documentId, [SPAN_ATTRIBUTES.chunksIndexed]: result.document.chunks, 'relay.document_status': result.unchanged ? 'unchanged' : result.document.status });
+      return result;
+    });
     res.status(outcome.unchanged ? 200 : outcome.document.status === 'indexed' ? 201 : 202);
     return outcome;
   }
@@ -128,7 +134,7 @@ export class DocumentsController {
     const source = fields.data.source ?? file.name;
     const collectionId = await this.writableCollection(fields.data.collection, source, asker);
     const limits = { maxPdfPages: this.config.MAX_PDF_PAGES, timeoutMs: this.config.PARSE_TIMEOUT_MS };
-    const parsed = await this.parses.run(() => parseDocument(file.name, file.bytes, source, limits));
+    const parsed = await withSpan('parse', { attributes: { 'relay.bytes': file.bytes.length } }, () => this.parses.run(() => parseDocument(file.name, file.bytes, source, limits)));
     return this.documents.ingest({
       source,
       title: fields.data.title ?? parsed.title,

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { ANONYMOUS_USER_ID, ChatControl, ChatPrompt, ChatResponse, Delivered, forwardEnvelope, isPastDeadline, nowMs, replyEnvelope, TOPICS } from '@relay/contracts';
 import { Generation, LLM, Llm } from '@relay/llm';
-import { RelayMetrics } from '@relay/observability';
+import { RelayMetrics, setSpanAttributes, setSpanOutcome, SPAN_ATTRIBUTES } from '@relay/observability';
 import { DeadlineGuard, TopicPublisher } from '@relay/transport';
 import { LLM_WORKER_CONFIG, LlmWorkerConfig } from '../llm-worker.config';
 import { ChunkCoalescer } from './chunk-coalescer';
@@ -142,6 +142,15 @@ export class GenerationHandler {
         },
       });
       await this.publisher.publish(TOPICS.responses, done);
+      setSpanAttributes({
+        [SPAN_ATTRIBUTES.model]: this.llm.modelName,
+        [SPAN_ATTRIBUTES.promptTokens]: result.promptTokens,
+        [SPAN_ATTRIBUTES.generatedTokens]: result.completionTokens,
+        [SPAN_ATTRIBUTES.finishReason]: finishReason,
+        'relay.queued_ms': Math.round(startedAt - waitStart),
+        'relay.first_token_ms': done.payload.firstTokenMs === null ? -1 : Math.round(done.payload.firstTokenMs),
+      });
+      if (finishReason === 'cancelled') setSpanOutcome('cancelled');
       this.answerMetrics.answered(done.payload);
       this.registry.markAnswered(prompt.messageId);
       this.logger.log({ msg: 'generated', finishReason, grounding, completionTokens: result.completionTokens, queuedMs: Math.round(startedAt - waitStart) });

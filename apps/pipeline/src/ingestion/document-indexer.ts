@@ -1,4 +1,5 @@
 import type { Embedder } from '@relay/embeddings';
+import { withSpan } from '@relay/observability';
 import type { KeywordIndex } from '@relay/retrieval';
 import type { StoredChunk, VectorStore } from '@relay/vector-store';
 import type { TextChunk } from './token-chunker';
@@ -51,18 +52,22 @@ export class DocumentIndexer {
     }));
     const vectors: Float32Array[] = [];
     try {
-      for (let i = 0; i < stored.length; i += EMBED_BATCH) {
-        // The heading path travels with the text into the embedding: a chunk is found by what its section is about.
-        vectors.push(...(await this.embedder.embed(stored.slice(i, i + EMBED_BATCH).map((c) => `${c.title}\n${c.text}`))));
-      }
+      await withSpan('embed', { attributes: { 'relay.chunks': stored.length } }, async () => {
+        for (let i = 0; i < stored.length; i += EMBED_BATCH) {
+          // The heading path travels with the text into the embedding: a chunk is found by what its section is about.
+          vectors.push(...(await this.embedder.embed(stored.slice(i, i + EMBED_BATCH).map((c) => `${c.title}\n${c.text}`))));
+        }
+      });
       if (vectors.length !== stored.length) throw new Error(`the embedder returned ${vectors.length} vectors for ${stored.length} chunks`);
     } catch (err) {
       throw new DocumentIndexingError(`embedding failed: ${(err as Error).message}`, true);
     }
     try {
-      await this.remove(doc.documentId);
-      await this.vectors.upsert(stored.map((chunk, i) => ({ chunk, vector: vectors[i] })));
-      await this.keywords.upsert(stored);
+      await withSpan('index', { attributes: { 'relay.chunks': stored.length } }, async () => {
+        await this.remove(doc.documentId);
+        await this.vectors.upsert(stored.map((chunk, i) => ({ chunk, vector: vectors[i] })));
+        await this.keywords.upsert(stored);
+      });
     } catch (err) {
       await this.remove(doc.documentId).catch(() => undefined);
       throw new DocumentIndexingError(`writing to the index failed: ${(err as Error).message}`, false);

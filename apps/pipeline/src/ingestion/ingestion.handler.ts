@@ -1,7 +1,7 @@
 import { Controller, Logger, Optional } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { Delivered, DocumentIndexed, DocumentIngest, DocumentUpsert, replyEnvelope, TOPICS } from '@relay/contracts';
-import { RelayMetrics } from '@relay/observability';
+import { RelayMetrics, setSpanAttributes, setSpanOutcome, SPAN_ATTRIBUTES, withSpan } from '@relay/observability';
 import { TopicPublisher } from '@relay/transport';
 import { DocumentIndexer, DocumentIndexingError } from './document-indexer';
 import { TokenChunker } from './token-chunker';
@@ -25,6 +25,8 @@ export class IngestionHandler {
   async handle(@Payload() record: Delivered<DocumentIngest>): Promise<void> {
     const body = record.payload;
     const status = body.type === 'upsert' ? await this.upsert(body) : { documentId: body.documentId, status: 'deleted' as const, chunks: await this.indexer.remove(body.documentId) };
+    setSpanAttributes({ [SPAN_ATTRIBUTES.documentId]: body.documentId, [SPAN_ATTRIBUTES.chunksIndexed]: status.chunks });
+    if (status.status === 'failed') setSpanOutcome('error', 'INDEXING_FAILED');
     this.metrics?.documentsIngested.inc({ outcome: status.status });
     if (status.status === 'indexed') this.metrics?.chunksIngested.inc(undefined, status.chunks);
     // A failed publish throws: the transport retries the record, and indexing it again is harmless (it replaces).
@@ -35,7 +37,7 @@ export class IngestionHandler {
     const started = performance.now();
     const about = { documentId: doc.documentId, contentHash: doc.contentHash, title: doc.title, source: doc.source, collectionId: doc.collectionId };
     try {
-      const chunks = this.chunker.chunk({ title: doc.title, format: doc.format, sections: doc.sections });
+      const chunks = await withSpan('chunk', {}, async () => this.chunker.chunk({ title: doc.title, format: doc.format, sections: doc.sections }));
       if (chunks.length === 0) return { ...about, status: 'failed', chunks: 0, reason: `${doc.source}: the document has no text to index` };
       const indexed = await this.indexer.replace({ documentId: doc.documentId, collectionId: doc.collectionId, source: doc.source, chunks });
       this.logger.log({ msg: 'document indexed', documentId: doc.documentId, collectionId: doc.collectionId, chunks: indexed, ms: Math.round(performance.now() - started) });

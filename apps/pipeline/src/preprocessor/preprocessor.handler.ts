@@ -1,7 +1,7 @@
 import { Controller, Inject, Logger, Optional } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { ChatQuery, Delivered, forwardEnvelope, replyEnvelope, TOPICS } from '@relay/contracts';
-import { AuditLog, RelayMetrics } from '@relay/observability';
+import { AuditLog, RelayMetrics, setSpanAttributes, SPAN_ATTRIBUTES } from '@relay/observability';
 import { DeadlineGuard, TopicPublisher } from '@relay/transport';
 import { PIPELINE_CONFIG, PipelineConfig } from '../pipeline.config';
 import { ProfanityFilter } from './profanity-filter';
@@ -39,6 +39,7 @@ export class PreprocessorHandler {
     this.logger.log({ msg: 'request', ...record });
     this.audit.record({ kind: 'request', ...record });
     if (verdict.action !== 'none') this.metrics?.profanity.inc({ outcome: verdict.action });
+    setSpanAttributes({ [SPAN_ATTRIBUTES.moderation]: verdict.action });
 
     if (verdict.action === 'rejected') {
       await this.publisher.publish(

@@ -2,7 +2,7 @@ import { Controller, Inject, Logger, Optional } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { Delivered, forwardEnvelope, RelayError, replyEnvelope, RetrievedContext, TOPICS } from '@relay/contracts';
 import { PROMPT_TOKENIZER, PromptTokenizer } from '@relay/llm';
-import { RelayMetrics } from '@relay/observability';
+import { RelayMetrics, setSpanAttributes, SPAN_ATTRIBUTES } from '@relay/observability';
 import { DeadlineGuard, TopicPublisher } from '@relay/transport';
 import { PIPELINE_CONFIG, PipelineConfig } from '../pipeline.config';
 import { notFoundAnswer } from './not-found-answer';
@@ -57,6 +57,7 @@ export class PromptBuilderHandler {
       return;
     }
     const { kind: _kind, relevance: _relevance, ...built } = prompt;
+    setSpanAttributes({ [SPAN_ATTRIBUTES.promptTokens]: built.promptTokens, [SPAN_ATTRIBUTES.chunksRetrieved]: chunks.length });
     await this.publisher.publish(TOPICS.prompts, forwardEnvelope(context, 'prompt-builder', { ...built, question, userId, maxTokens, moderation }));
   }
 }

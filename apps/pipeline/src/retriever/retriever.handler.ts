@@ -1,7 +1,7 @@
 import { Controller, Inject, Optional } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { Delivered, EmbeddedQuery, forwardEnvelope, replyEnvelope, TOPICS } from '@relay/contracts';
-import { RelayMetrics } from '@relay/observability';
+import { RelayMetrics, setSpanAttributes, SPAN_ATTRIBUTES } from '@relay/observability';
 import { KEYWORD_INDEX, KeywordIndex } from '@relay/retrieval';
 import { DeadlineGuard, TopicPublisher } from '@relay/transport';
 import { VECTOR_STORE, VectorStore } from '@relay/vector-store';
@@ -35,6 +35,7 @@ export class RetrieverHandler {
     await this.publisher.publish(TOPICS.responses, replyEnvelope(query, { type: 'status', state: 'searching' }));
     const { embedding, embeddingModel: _model, scope, ...rest } = query.payload;
     const chunks = await this.retriever.retrieve({ text: rest.text, vector: Float32Array.from(embedding), scope });
+    setSpanAttributes({ [SPAN_ATTRIBUTES.chunksRetrieved]: chunks.length });
     await this.publisher.publish(TOPICS.retrieved, forwardEnvelope(query, 'retriever', { ...rest, chunks }));
   }
 }

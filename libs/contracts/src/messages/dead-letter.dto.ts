@@ -11,3 +11,6 @@ export const DEAD_LETTER_HEADERS = {
 } as const;
 
 export const CORRELATION_HEADER = 'x-correlation-id';
+
+/** The W3C trace-context header (www.w3.org/TR/trace-context): the publishing span, so a trace continues across Kafka. */
+export const TRACEPARENT_HEADER = 'traceparent';

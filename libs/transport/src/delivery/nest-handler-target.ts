@@ -12,6 +12,8 @@ export interface StageExtras {
    * `every-replica`: every replica gets every record (the gateway's answers, the LLM workers' cancels).
    */
   delivery?: 'shared' | 'every-replica';
+  /** False: the transport opens no span per record; the handler records its own (see DeliveryTarget.traced). */
+  traced?: boolean;
 }
 
 /** The context a handler can ask for with `@Ctx()`: the record as the transport received it. */
@@ -36,6 +38,7 @@ export function nestHandlerTarget(
   const extras = (head.extras ?? {}) as StageExtras;
   return {
     stage: extras.stage ?? topic,
+    traced: extras.traced ?? true,
     handle: async (message, record) => {
       // Only the head: Nest's wrapper of an event handler runs the handlers chained after it itself and joins
       // their results into what it returns (calling `next` here too ran each of them twice).

@@ -8,8 +8,10 @@ import {
   nowMs,
   TOPIC_PAYLOAD_SCHEMAS,
   TOPICS,
+  TRACEPARENT_HEADER,
 } from '@relay/contracts';
-import { CorrelationContext, DeadLetterReason, RelayMetrics } from '@relay/observability';
+import { contextFromTraceparent, CorrelationContext, DeadLetterReason, RelayMetrics, setSpanAttributes, setSpanOutcome, SPAN_ATTRIBUTES, tracingEnabled, withSpan } from '@relay/observability';
+import { SpanKind } from '@opentelemetry/api';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TransportRecord } from '../transport-record';
 import { backoffDelayMs, RetryPolicy } from './retry-policy';
@@ -17,6 +19,8 @@ import { backoffDelayMs, RetryPolicy } from './retry-policy';
 /** The handler a record is routed to. `stage` names it in dead letters and logs. */
 export interface DeliveryTarget {
   stage: string;
+  /** False for a stage that records its own spans (the gateway's answers: one span per answer, not per chunk). */
+  traced?: boolean;
   handle(message: Delivered<unknown> | TransportRecord, record: TransportRecord): Promise<void>;
 }
 
@@ -65,33 +69,57 @@ export class RecordDispatcher {
       try {
         message = this.parse(record);
       } catch (err) {
-        return this.deadLetter(record, (err as Error).message, target.stage, 0, 'invalid');
+        return this.traced(record, target, undefined, () => this.deadLetter(record, (err as Error).message, target.stage, 0, 'invalid'));
       }
-      const stage = { stage: target.stage };
-      if (message.sentAt > 0) this.metrics.stageQueueSeconds.observe(stage, Math.max(0, nowMs() - message.sentAt) / 1000);
-      const fields = CorrelationContext.current()!;
-      fields.correlationId = message.correlationId;
-      fields.messageId = message.messageId;
-      fields.sessionId = message.sessionId;
-
-      for (let attempt = 1; ; attempt++) {
-        try {
-          message.receivedAt = nowMs();
-          await target.handle(message, record);
-          this.metrics.stageHandlingSeconds.observe(stage, (nowMs() - message.receivedAt) / 1000);
-          this.metrics.stageRecords.inc({ stage: target.stage, outcome: 'handled' });
-          return;
-        } catch (err) {
-          this.metrics.stageHandlerFailures.inc(stage);
-          const reason = err instanceof Error ? err.message : describe(err);
-          if (attempt >= this.retry.maxAttempts) return this.deadLetter(record, reason, target.stage, attempt, 'handler_failed');
-          this.metrics.stageRetries.inc(stage);
-          const delay = backoffDelayMs(this.retry, attempt + 1);
-          this.logger.warn({ stage: target.stage, attempt, delay, err: reason }, 'handler failed; retrying');
-          await sleep(delay);
-        }
-      }
+      return this.traced(record, target, message, () => this.deliver(record, target, message));
     });
+  }
+
+  /**
+   * One span per record a stage handles, continuing the publisher's trace (the `traceparent` header, else the
+   * envelope's), so a message's stages form one trace across processes. Tracing off: just `work`.
+   */
+  private traced(record: TransportRecord, target: DeliveryTarget, message: Delivered<unknown> | undefined, work: () => Promise<void>): Promise<void> {
+    if (!tracingEnabled() || target.traced === false) return work();
+    const parent = contextFromTraceparent(record.headers[TRACEPARENT_HEADER] ?? message?.traceparent);
+    const attributes = {
+      [SPAN_ATTRIBUTES.stage]: target.stage,
+      [SPAN_ATTRIBUTES.topic]: record.topic,
+      [SPAN_ATTRIBUTES.correlationId]: message?.correlationId ?? record.headers[CORRELATION_HEADER] ?? 'unknown',
+      ...(message && { [SPAN_ATTRIBUTES.messageId]: message.messageId, [SPAN_ATTRIBUTES.sessionId]: message.sessionId }),
+    };
+    return withSpan(target.stage, { parent, attributes, kind: SpanKind.CONSUMER }, () => work());
+  }
+
+  private async deliver(record: TransportRecord, target: DeliveryTarget, message: Delivered<unknown>): Promise<void> {
+    const stage = { stage: target.stage };
+    if (message.sentAt > 0) this.metrics.stageQueueSeconds.observe(stage, Math.max(0, nowMs() - message.sentAt) / 1000);
+    const fields = CorrelationContext.current()!;
+    fields.correlationId = message.correlationId;
+    fields.messageId = message.messageId;
+    fields.sessionId = message.sessionId;
+
+    for (let attempt = 1; ; attempt++) {
+      try {
+        message.receivedAt = nowMs();
+        await target.handle(message, record);
+        if (attempt > 1) setSpanAttributes({ [SPAN_ATTRIBUTES.attempts]: attempt });
+        this.metrics.stageHandlingSeconds.observe(stage, (nowMs() - message.receivedAt) / 1000);
+        this.metrics.stageRecords.inc({ stage: target.stage, outcome: 'handled' });
+        return;
+      } catch (err) {
+        this.metrics.stageHandlerFailures.inc(stage);
+        const reason = err instanceof Error ? err.message : describe(err);
+        if (attempt >= this.retry.maxAttempts) {
+          setSpanAttributes({ [SPAN_ATTRIBUTES.attempts]: attempt });
+          return this.deadLetter(record, reason, target.stage, attempt, 'handler_failed');
+        }
+        this.metrics.stageRetries.inc(stage);
+        const delay = backoffDelayMs(this.retry, attempt + 1);
+        this.logger.warn({ stage: target.stage, attempt, delay, err: reason }, 'handler failed; retrying');
+        await sleep(delay);
+      }
+    }
   }
 
   private parse(record: TransportRecord): Delivered<unknown> {
@@ -121,6 +149,7 @@ export class RecordDispatcher {
 
   private async deadLetter(record: TransportRecord, reason: string, stage: string, attempts: number, why: DeadLetterReason): Promise<void> {
     this.logger.error({ stage, topic: record.topic, attempts, reason }, 'message dead-lettered');
+    setSpanOutcome('dead_lettered', why);
     this.metrics.stageRecords.inc({ stage, outcome: 'dead_lettered' });
     this.metrics.deadLetters.inc({ stage, reason: why });
     try {

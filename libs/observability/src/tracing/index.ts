@@ -1,0 +1,3 @@
+export * from './spans';
+export * from './trace-propagation';
+export * from './tracing-provider';
