@@ -38,7 +38,7 @@ const OFF: TracingHandle = { enabled: false, forceFlush: async () => undefined, 
  * their parent. The exporter never throws into the app: a back end that is down costs dropped spans, not messages.
  */
 export function startTracing(config: TracingConfig, app: string, options: { exporter?: SpanExporter } = {}): TracingHandle {
-  const endpoint = config.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '');
+  const endpoint = withoutTrailingSlashes(config.OTEL_EXPORTER_OTLP_ENDPOINT);
   if (!endpoint && !options.exporter) return OFF;
 
   // A test's in-memory exporter gets each span as it ends; a real back end gets batches.
@@ -63,4 +63,11 @@ export function startTracing(config: TracingConfig, app: string, options: { expo
       await provider.shutdown().catch(() => undefined);
     },
   };
+}
+
+/** The endpoint without trailing slashes; a loop, since /\/+$/ backtracks quadratically on a long run of slashes. */
+function withoutTrailingSlashes(url: string): string {
+  let end = url.length;
+  while (end > 0 && url[end - 1] === '/') end--;
+  return url.slice(0, end);
 }
