@@ -25,10 +25,21 @@ class PromptCapture {
   }
 }
 
+/**
+ * Stands where the gateway would: reads chat.responses (accepted, sources, status…) and drops them. Without a reader
+ * the in-process topic fills to TRANSPORT_QUEUE_CAPACITY and every stage that publishes to it waits for room: the
+ * bench stalled after ~220 queries once the stages began reporting status there.
+ */
+@Controller()
+class ResponseSink {
+  @EventPattern(TOPICS.responses, { stage: 'bench-responses', delivery: 'every-replica' })
+  handle(): void {}
+}
+
 @Module({})
 class CaptureModule {
   static forRoot(capture: { onPrompt: Capture }): DynamicModule {
-    return { module: CaptureModule, controllers: [PromptCapture], providers: [{ provide: CAPTURE, useValue: capture }] };
+    return { module: CaptureModule, controllers: [PromptCapture, ResponseSink], providers: [{ provide: CAPTURE, useValue: capture }] };
   }
 }
 
